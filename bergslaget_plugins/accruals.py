@@ -1,0 +1,448 @@
+"""Periodisering: förutbetalda och upplupna kostnader och intäkter.
+
+En kostnad eller intäkt som gäller andra månader än den bokförs i får metadata
+``period`` med de månader den avser (se ``bergslaget_plugins.periods``)::
+
+    2022-12-20 * "Fastighets AB Hushagen" "Hyra kv 1 2023"
+      ver: "LF12"
+      period: "2023-01/2023-03"
+      Kostnader:5010-Lokalhyra            16061 SEK
+      Tillgångar:1930-Företagskonto      -16061 SEK
+
+Beloppet som periodiseras är, per resultatkonto (Kostnader eller Intäkter), summan av
+verifikationens konteringar på det kontot: moms- och skuldkonteringar räknas aldrig
+med (beloppet är exklusive moms). Det fördelas i lika delar per månad, avrundade till
+hela kronor; sista månaden tar resten (16 061 → 5 354, 5 354, 5 353).
+
+Förutbetalt (månader efter bokföringsmånaden)
+    På bokföringsdagen flyttas de månadernas belopp från resultatkontot till ett
+    konto för förutbetalda kostnader (1710 för hyra, annars 1790) eller förutbetalda
+    intäkter (2970); på varje månads sista dag förs månadens del tillbaka till
+    resultatkontot. Exemplet ovan ger 2022-12-20 Dr 1710 16 061 / Kr 5010 och
+    2023-01-31, 2023-02-28, 2023-03-31 Dr 5010 / Kr 1710 med 5 354, 5 354, 5 353.
+
+Upplupet (månader i år före bokföringsårets)
+    Vid varje sådant års slut (31 december) bokas det som hör till året och tidigare
+    år som upplupen kostnad (Dr kostnad / Kr 2990) eller upplupen intäkt (Dr 1790 /
+    Kr intäkt), och det återförs den 1 januari året efter, när fakturan bokförs::
+
+        2022-01-20 * "Visit Dalarna" "Marknadsföring kv 4 2021"
+          ver: "LF3"
+          period: "2021-10/2021-12"
+          notpost: "Skuld till Visit Dalarna kv 4"
+          Kostnader:6590-Övriga-externa-tjänster    25067 SEK
+          Skulder:2440-Leverantörsskulder          -25067 SEK
+
+    ger 2021-12-31 Dr 6590 25 067 / Kr 2990 25 067 och återföring 2022-01-01.
+
+Månader i bokföringsåret till och med bokföringsmånaden ligger kvar där de bokats.
+En period som helt ligger där (till exempel en period inom bokföringsmånaden) ger
+ingenting att periodisera och lämnas utan fel.
+
+Konteringarna på balanskontona bär metadata ``motpart``, som blir raden i
+årsredovisningens not: verifikationens ``notpost`` om den finns, annars för
+förutbetalda poster betalningsmottagaren (payee) och för upplupna poster
+inställningen ``upplupna_kostnader_notrad`` respektive ``upplupna_intakter_notrad``.
+
+De skapade verifikationerna ber om serie PE (``ver_serie``), bär ``regel:
+"periodisering"`` och delar en länk ``^periodisering-<ver>-<år>`` med verifikationen
+de kommer från.
+
+K2: belopp under K2-gränsen (``k2_grans``, 5 000 kr) behöver inte periodiseras.
+Gränsen jämförs med postens hela belopp (summan av resultatkonteringarna), inte
+med en månads del. ``sma_poster`` avgör vad som görs med sådana poster: ``'varna'``
+(periodisera och varna), ``'periodisera'`` (periodisera utan varning) eller
+``'avstå'`` (periodisera inte, med en varning om att K2-regeln har använts).
+
+Inställningar (alla har standardvärden som passar kontoplanen)::
+
+    plugin "bergslaget_plugins.accruals" "{
+      'forutbetalda_kostnader': {'Kostnader:5010-Lokalhyra': 'Tillgångar:1710-Förutbetalda-hyreskostnader'},
+      'forutbetald_kostnad_standard': 'Tillgångar:1790-Övriga-förutbetalda-kostnader',
+      'forutbetald_intakt': 'Skulder:2970-Förutbetalda-intäkter',
+      'upplupen_kostnad': 'Skulder:2990-Övriga-upplupna-kostnader',
+      'upplupen_intakt': 'Tillgångar:1790-Övriga-förutbetalda-kostnader',
+      'upplupna_kostnader_notrad': 'Upplupna kostnader',
+      'upplupna_intakter_notrad': 'Upplupna intäkter',
+      'max_avstand_manader': 12,
+      'k2_grans': 5000,
+      'sma_poster': 'varna',
+    }"
+
+Fel (vid verifikationens fil och rad; inget skapas för den, allt annat skapas):
+en period som inte går att läsa, som slutar före den börjar eller som börjar eller
+slutar mer än ``max_avstand_manader`` månader från bokföringsdagen; en verifikation
+utan kontering på resultatkonto eller med resultatkonteringar i annan valuta än SEK;
+en förutbetald post utan motpart (varken ``notpost`` eller payee).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from beancount.core import account_types as account_types_lib
+from beancount.core.data import Directive, Posting, Transaction, new_metadata
+from beancount.parser import options
+
+from bergslaget_plugins.config import ConfigError, check_account_name, parse_config
+from bergslaget_plugins.generated import (
+    RULE_KEY,
+    VERIFICATION_KEY,
+    generated_transaction,
+    is_generated,
+    link_name,
+    posting,
+    with_link,
+)
+from bergslaget_plugins.money import CURRENCY, format_kronor
+from bergslaget_plugins.periods import PERIOD_KEY, Month, Period, PeriodError, allocate, parse_period
+
+__plugins__ = ("periodise",)
+
+RULE = "periodisering"
+SERIES = "PE"
+#: Source metadata: the row of the annual report's note for the balance-sheet posting.
+NOTE_ROW_KEY = "notpost"
+#: Posting metadata on balance-sheet postings: counterparty or item (row of the note).
+COUNTERPARTY_KEY = "motpart"
+
+SMALL_ITEM_CHOICES = ("varna", "periodisera", "avstå")
+
+#: Builds one generated transaction: (date, narration, postings) → entry.
+_MakeEntry = Callable[[datetime.date, str, list[Posting]], Transaction]
+
+
+@dataclass(frozen=True)
+class AccrualSettings:
+    """The plugin's settings; the defaults fit the association's chart of accounts."""
+
+    forutbetalda_kostnader: dict[str, str] = field(
+        default_factory=lambda: {"Kostnader:5010-Lokalhyra": "Tillgångar:1710-Förutbetalda-hyreskostnader"}
+    )
+    forutbetald_kostnad_standard: str = "Tillgångar:1790-Övriga-förutbetalda-kostnader"
+    forutbetald_intakt: str = "Skulder:2970-Förutbetalda-intäkter"
+    upplupen_kostnad: str = "Skulder:2990-Övriga-upplupna-kostnader"
+    upplupen_intakt: str = "Tillgångar:1790-Övriga-förutbetalda-kostnader"
+    upplupna_kostnader_notrad: str = "Upplupna kostnader"
+    upplupna_intakter_notrad: str = "Upplupna intäkter"
+    max_avstand_manader: int = 12
+    k2_grans: int = 5000
+    sma_poster: str = "varna"
+
+    def __post_init__(self) -> None:
+        for name in ("forutbetald_kostnad_standard", "forutbetald_intakt", "upplupen_kostnad", "upplupen_intakt"):
+            check_account_name(name, getattr(self, name))
+        for result_account, prepaid_account in self.forutbetalda_kostnader.items():
+            check_account_name("forutbetalda_kostnader (nyckel)", result_account)
+            check_account_name(f"forutbetalda_kostnader[{result_account!r}]", prepaid_account)
+        if self.max_avstand_manader < 0:
+            raise ValueError("max_avstand_manader: får inte vara negativt")
+        if self.k2_grans < 0:
+            raise ValueError("k2_grans: får inte vara negativ")
+        if self.sma_poster not in SMALL_ITEM_CHOICES:
+            raise ValueError(f"sma_poster: ska vara en av {', '.join(SMALL_ITEM_CHOICES)}, inte {self.sma_poster!r}")
+        for name in ("upplupna_kostnader_notrad", "upplupna_intakter_notrad"):
+            if not getattr(self, name).strip():
+                raise ValueError(f"{name}: får inte vara tom")
+
+
+class AccrualError(NamedTuple):
+    """A transaction with a ``period`` that cannot be periodised."""
+
+    source: dict[str, Any]
+    message: str
+    entry: Directive
+
+
+class AccrualWarning(NamedTuple):
+    """A note to the accountant (K2 small items); the message starts with ``Varning:``."""
+
+    source: dict[str, Any]
+    message: str
+    entry: Directive
+
+
+class _Line(NamedTuple):
+    """One result account of the source: its amount split over the period's months."""
+
+    account: str
+    is_income: bool
+    parts: dict[Month, Decimal]
+
+
+def _kind(lines: Iterable[_Line], cost: str, income: str, both: str) -> str:
+    kinds = {line.is_income for line in lines}
+    if kinds == {False}:
+        return cost
+    if kinds == {True}:
+        return income
+    return both
+
+
+def _link_for(source: Transaction) -> str:
+    reference = source.meta.get(VERIFICATION_KEY)
+    if not reference:
+        stem = os.path.splitext(os.path.basename(str(source.meta.get("filename", ""))))[0]
+        reference = link_name(link_name(stem) or "fil", "rad", source.meta.get("lineno"))
+    return link_name(RULE, reference, source.date.year)
+
+
+def _is_source(entry: Directive) -> bool:
+    return isinstance(entry, Transaction) and PERIOD_KEY in (entry.meta or {}) and not is_generated(entry)
+
+
+class _Plan(NamedTuple):
+    """What one source gives: new entries, errors and warnings."""
+
+    generated: list[Transaction]
+    messages: list[AccrualError | AccrualWarning]
+
+
+def _result_lines(
+    source: Transaction, period: Period, types: account_types_lib.AccountTypes
+) -> tuple[list[_Line], str | None]:
+    """The source's result accounts with their amounts split by month, or a problem."""
+    totals: dict[str, Decimal] = {}
+    for source_posting in source.postings:
+        if not account_types_lib.is_income_statement_account(source_posting.account, types):
+            continue
+        units = source_posting.units
+        if units is None or not isinstance(units.number, Decimal):
+            return [], f"konteringen på {source_posting.account} saknar belopp"
+        if units.currency != CURRENCY:
+            return [], f"konteringen på {source_posting.account} är i {units.currency}; bara {CURRENCY} periodiseras"
+        totals[source_posting.account] = totals.get(source_posting.account, Decimal(0)) + units.number
+    if not totals:
+        return [], (
+            f"verifikationen har period men ingen kontering på resultatkonto "
+            f"({types.expenses} eller {types.income}) att periodisera"
+        )
+    months = period.months
+    lines = [
+        _Line(account, account_types_lib.get_account_type(account) == types.income, dict(zip(months, allocate(amount, len(months)))))
+        for account, amount in totals.items()
+        if amount != 0
+    ]
+    return lines, None
+
+
+def _plan(
+    source: Transaction, settings: AccrualSettings, types: account_types_lib.AccountTypes, link: str
+) -> _Plan:
+    def fail(message: str) -> _Plan:
+        return _Plan([], [AccrualError(source.meta, f"Periodisering: {message}", source)])
+
+    try:
+        period = parse_period(source.meta[PERIOD_KEY])
+    except PeriodError as error:
+        return fail(str(error))
+
+    booking = Month.of(source.date)
+    distance = max(abs(period.first.index - booking.index), abs(period.last.index - booking.index))
+    if distance > settings.max_avstand_manader:
+        return fail(
+            f"period {period} ligger långt från bokföringsdagen {source.date} "
+            f"({distance} månader, högst {settings.max_avstand_manader} enligt max_avstand_manader)"
+        )
+
+    lines, problem = _result_lines(source, period, types)
+    if problem is not None:
+        return fail(problem)
+
+    prepaid_months = [month for month in period.months if month > booking]
+    accrued_years = sorted({month.year for month in period.months if month.year < booking.year})
+    if not lines or not (prepaid_months or accrued_years):
+        # The whole period lies in the booking year up to the booking month: it stays
+        # where it is booked. Not an error: ``period`` then only documents the months.
+        return _Plan([], [])
+
+    note_row = source.meta.get(NOTE_ROW_KEY)
+    if note_row is not None and (not isinstance(note_row, str) or not note_row.strip()):
+        return fail(f"{NOTE_ROW_KEY} ska vara en text (raden i notens specifikation), inte {note_row!r}")
+    prepaid_counterparty = note_row or (source.payee or "").strip() or None
+    if prepaid_months and prepaid_counterparty is None:
+        return fail(
+            f"förutbetald post saknar motpart till noten: ange betalningsmottagare (payee) "
+            f"eller {NOTE_ROW_KEY} på verifikationen"
+        )
+
+    messages: list[AccrualError | AccrualWarning] = []
+    total = abs(sum((sum(line.parts.values(), Decimal(0)) for line in lines), Decimal(0)))
+    threshold = Decimal(settings.k2_grans)
+    if total < threshold and settings.sma_poster != "periodisera":
+        what = _kind(lines, "kostnaden", "intäkten", "posten")
+        if settings.sma_poster == "avstå":
+            return _Plan(
+                [],
+                [
+                    AccrualWarning(
+                        source.meta,
+                        f"Varning: {what} {format_kronor(total)} kr för {period} ligger under K2-gränsen "
+                        f"{format_kronor(threshold)} kr och periodiseras inte (K2, sma_poster: 'avstå')",
+                        source,
+                    )
+                ],
+            )
+        messages.append(
+            AccrualWarning(
+                source.meta,
+                f"Varning: {what} {format_kronor(total)} kr för {period} ligger under K2-gränsen "
+                f"{format_kronor(threshold)} kr och behöver inte periodiseras enligt K2; den periodiseras ändå "
+                "(sma_poster: 'varna'; välj 'avstå' eller 'periodisera' för att slippa varningen)",
+                source,
+            )
+        )
+
+    def make(date: datetime.date, narration: str, postings: list[Posting]) -> Transaction:
+        return generated_transaction(
+            source,
+            date,
+            f"{narration}: {source.narration}" if source.narration else narration,
+            postings,
+            rule=RULE,
+            series=SERIES,
+            payee=source.payee,
+            links=[link],
+        )
+
+    generated: list[Transaction] = []
+    if prepaid_months:
+        generated.extend(_prepaid(lines, prepaid_months, prepaid_counterparty or "", settings, source, make))
+    for year in accrued_years:
+        generated.extend(_accrued(lines, year, note_row, settings, make))
+    return _Plan(generated, messages)
+
+
+def _prepaid_account(line: _Line, settings: AccrualSettings) -> str:
+    if line.is_income:
+        return settings.forutbetald_intakt
+    return settings.forutbetalda_kostnader.get(line.account, settings.forutbetald_kostnad_standard)
+
+
+def _prepaid(
+    lines: list[_Line],
+    months: list[Month],
+    counterparty: str,
+    settings: AccrualSettings,
+    source: Transaction,
+    make: _MakeEntry,
+) -> list[Transaction]:
+    """Move the later months to the balance sheet on the booking day; release them month by month."""
+    motpart = {COUNTERPARTY_KEY: counterparty}
+    kind = _kind(lines, "förutbetald kostnad", "förutbetald intäkt", "förutbetalda kostnader och intäkter")
+    deferral: list[Posting] = []
+    for line in lines:
+        moved = sum((line.parts[month] for month in months), Decimal(0))
+        if moved:
+            deferral.append(posting(_prepaid_account(line, settings), moved, motpart))
+            deferral.append(posting(line.account, -moved))
+    entries = []
+    if deferral:
+        span = Period(months[0], months[-1])
+        entries.append(make(source.date, f"Periodisering, {kind} för {span}", deferral))
+    for month in months:
+        release: list[Posting] = []
+        for line in lines:
+            part = line.parts[month]
+            if part:
+                release.append(posting(line.account, part))
+                release.append(posting(_prepaid_account(line, settings), -part, motpart))
+        if release:
+            entries.append(make(month.last_day, f"Upplösning av {kind} för {month}", release))
+    return entries
+
+
+def _accrued(
+    lines: list[_Line], year: int, note_row: str | None, settings: AccrualSettings, make: _MakeEntry
+) -> list[Transaction]:
+    """Book what belongs to ``year`` and earlier at the year's end; reverse it the next day.
+
+    The amount is cumulative (every month up to the year's end) so that a liability
+    that spans two year-ends stays on the balance sheet at both.
+    """
+    accrual: list[Posting] = []
+    reversal: list[Posting] = []
+    for line in lines:
+        amount = sum((part for month, part in line.parts.items() if month.year <= year), Decimal(0))
+        if not amount:
+            continue
+        if line.is_income:
+            account, label = settings.upplupen_intakt, settings.upplupna_intakter_notrad
+        else:
+            account, label = settings.upplupen_kostnad, settings.upplupna_kostnader_notrad
+        motpart = {COUNTERPARTY_KEY: note_row or label}
+        accrual += [posting(line.account, amount), posting(account, -amount, motpart)]
+        reversal += [posting(line.account, -amount), posting(account, amount, motpart)]
+    if not accrual:
+        return []
+    kind = _kind(lines, "upplupen kostnad", "upplupen intäkt", "upplupna kostnader och intäkter")
+    return [
+        make(datetime.date(year, 12, 31), f"Periodisering, {kind} {year}", accrual),
+        make(datetime.date(year + 1, 1, 1), f"Återföring av {kind} {year}", reversal),
+    ]
+
+
+def _settings_account_errors(settings: AccrualSettings, types: account_types_lib.AccountTypes) -> list[ConfigError]:
+    """Settings whose accounts are on the wrong side (result account vs balance account)."""
+    source = new_metadata("<plugin>", 0, {"plugin": __name__})
+    problems = []
+    balance = {
+        name: getattr(settings, name)
+        for name in ("forutbetald_kostnad_standard", "forutbetald_intakt", "upplupen_kostnad", "upplupen_intakt")
+    }
+    for result_account, prepaid_account in settings.forutbetalda_kostnader.items():
+        if account_types_lib.get_account_type(result_account) != types.expenses:
+            problems.append(f"forutbetalda_kostnader: {result_account} är inget kostnadskonto")
+        balance[f"forutbetalda_kostnader[{result_account!r}]"] = prepaid_account
+    for name, account in balance.items():
+        if not account_types_lib.is_balance_sheet_account(account, types):
+            problems.append(f"{name}: {account} är inget balanskonto")
+    return [ConfigError(source, f"{__name__}: {problem}", None) for problem in problems]
+
+
+def periodise(
+    entries: list[Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[Directive], list[Any]]:
+    """Periodise every transaction with ``period`` metadata (see the module docstring)."""
+    settings, errors = parse_config(config, AccrualSettings, __name__)
+    if settings is None:
+        return entries, list(errors)
+    types = options.get_account_types(options_map)
+    config_errors = _settings_account_errors(settings, types)
+    if config_errors:
+        return entries, list(config_errors)
+
+    # Links of sources already periodised (the plugin ran before on these entries).
+    done = {
+        link
+        for entry in entries
+        if isinstance(entry, Transaction) and (entry.meta or {}).get(RULE_KEY) == RULE
+        for link in entry.links
+    }
+    all_errors: list[Any] = []
+    output: list[Directive] = []
+    for entry in entries:
+        if not _is_source(entry):
+            output.append(entry)
+            continue
+        assert isinstance(entry, Transaction)
+        link = _link_for(entry)
+        if link in done:
+            output.append(entry)
+            continue
+        plan = _plan(entry, settings, types, link)
+        all_errors.extend(plan.messages)
+        if plan.generated:
+            output.append(with_link(entry, link))
+            output.extend(plan.generated)
+        else:
+            output.append(entry)
+    return output, all_errors
+
+
+__all__ = ["AccrualError", "AccrualSettings", "AccrualWarning", "periodise"]
