@@ -1,0 +1,274 @@
+"""Semesterlöneskuld med sociala avgifter vid bokslut.
+
+Vid bokslutet skriver bokföraren för varje anställd antingen sparade semesterdagar
+och dagsats, eller skulden direkt::
+
+    2022-12-31 custom "semesterlöneskuld" "Anders Edström"
+      sparade_dagar: 42
+      dagsats: 2470
+    2021-12-31 custom "semesterlöneskuld" "Mikaela Ankarvall"
+      skuld: 34720
+
+För varje datum bokar pluginen en verifikation (serie BO, ``regel:
+"semesterlöneskuld"``) med filnamn och rad från datumets första uppgift:
+
+* Förändring av semesterlöneskulden: den totala skulden (summan av de anställdas
+  skulder, var och en avrundad till hela kronor) minus saldot på
+  ``Skulder:2920-Upplupna-semesterlöner`` vid dagens slut före denna verifikation:
+  Dr ``Kostnader:7290-Förändring-semesterlöneskuld`` / Kr 2920. En minskad skuld
+  bokas med omvända tecken.
+* Sociala avgifter på skulden: målet är skulden gånger årets arbetsgivaravgift
+  (``custom "procentsats" "arbetsgivaravgift"``, se ``bergslaget_plugins.rates``),
+  avrundat till hela kronor; förändringen mot saldot på
+  ``Skulder:2941-Beräknade-sociala-avgifter`` bokas Dr
+  ``Kostnader:7519-Sociala-avgifter-semesterlöneskuld`` / Kr 2941.
+  Med 31,42 % 2022 ger skulden 103 740 kr sociala avgifter 32 595 kr.
+
+Underlaget (varje anställds dagar, dagsats och skuld) står i verifikationens
+metadata ``underlag``; skulden, avgifterna och procentsatsen i ``semesterloneskuld``,
+``sociala_avgifter`` och ``arbetsgivaravgift_procent``. Blir förändringen noll bokas
+ingenting.
+
+Inställningar (standardvärdena passar kontoplanen)::
+
+    plugin "bergslaget_plugins.holiday_pay" "{
+      'semesterloneskuld': 'Skulder:2920-Upplupna-semesterlöner',
+      'forandring_semesterloneskuld': 'Kostnader:7290-Förändring-semesterlöneskuld',
+      'sociala_avgifter_skuld': 'Skulder:2941-Beräknade-sociala-avgifter',
+      'sociala_avgifter_kostnad': 'Kostnader:7519-Sociala-avgifter-semesterlöneskuld',
+      'avgiftssats': 'arbetsgivaravgift',
+    }"
+
+Fel (vid uppgiftens fil och rad): både dagar/dagsats och skuld, ingetdera, bara
+en av dagar och dagsats, negativa tal eller text i stället för tal, samma anställd
+två gånger samma datum, arbetsgivaravgift saknas för året (felet står vid datumets
+första uppgift). Ett datum med ett fel bokas inte alls, eftersom summan då vore fel;
+andra datum bokas som vanligt.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from beancount.core.amount import Amount
+from beancount.core.data import Custom, Directive, Transaction
+
+from bergslaget_plugins.config import check_account_name, parse_config
+from bergslaget_plugins.generated import generated_transaction, posting
+from bergslaget_plugins.money import CURRENCY, format_kronor, format_swedish, round_krona
+from bergslaget_plugins.rates import EMPLOYER_CONTRIBUTION, Rate, build_rate_table
+
+__plugins__ = ("book_holiday_pay_liability",)
+
+FACT_TYPE = "semesterlöneskuld"
+RULE = "semesterlöneskuld"
+SERIES = "BO"
+DAYS_KEY = "sparade_dagar"
+DAY_RATE_KEY = "dagsats"
+LIABILITY_KEY = "skuld"
+
+
+@dataclass(frozen=True)
+class HolidayPaySettings:
+    """Accounts and the name of the rate; the defaults fit the chart of accounts."""
+
+    semesterloneskuld: str = "Skulder:2920-Upplupna-semesterlöner"
+    forandring_semesterloneskuld: str = "Kostnader:7290-Förändring-semesterlöneskuld"
+    sociala_avgifter_skuld: str = "Skulder:2941-Beräknade-sociala-avgifter"
+    sociala_avgifter_kostnad: str = "Kostnader:7519-Sociala-avgifter-semesterlöneskuld"
+    avgiftssats: str = EMPLOYER_CONTRIBUTION
+
+    def __post_init__(self) -> None:
+        for name in (
+            "semesterloneskuld",
+            "forandring_semesterloneskuld",
+            "sociala_avgifter_skuld",
+            "sociala_avgifter_kostnad",
+        ):
+            check_account_name(name, getattr(self, name))
+        if not self.avgiftssats.strip():
+            raise ValueError("avgiftssats: får inte vara tom")
+
+
+class HolidayPayError(NamedTuple):
+    """A holiday-pay fact that cannot be used, or a date that cannot be booked."""
+
+    source: dict[str, Any]
+    message: str
+    entry: Directive
+
+
+class EmployeeLiability(NamedTuple):
+    """One employee's holiday-pay liability on one date, in whole kronor."""
+
+    employee: str
+    liability: Decimal
+    basis: str
+    fact: Custom
+
+
+def _number(fact: Custom, key: str) -> Decimal | str | None:
+    """The non-negative number under ``key``; a Swedish problem text; None if absent."""
+    if key not in fact.meta:
+        return None
+    value = fact.meta[key]
+    if isinstance(value, Amount):
+        if value.currency != CURRENCY:
+            return f"{key} ska vara i {CURRENCY}, inte {value.currency}"
+        value = value.number
+    if not isinstance(value, Decimal):
+        return f"{key} ska vara ett tal, inte {value!r}"
+    if value < 0:
+        return f"{key} får inte vara negativ ({value})"
+    return value
+
+
+def read_fact(fact: Custom) -> EmployeeLiability | str:
+    """The employee's liability from one ``custom "semesterlöneskuld"``, or a problem text."""
+    values = [value.value for value in fact.values]
+    if len(values) != 1 or not isinstance(values[0], str) or not values[0].strip():
+        return f'skriv: custom "{FACT_TYPE}" "<den anställdas namn>"'
+    employee = values[0].strip()
+    days, day_rate, liability = (_number(fact, key) for key in (DAYS_KEY, DAY_RATE_KEY, LIABILITY_KEY))
+    for value in (days, day_rate, liability):
+        if isinstance(value, str):
+            return f"{employee}: {value}"
+    has_days = days is not None or day_rate is not None
+    if has_days and liability is not None:
+        return f"{employee}: ange antingen {DAYS_KEY} och {DAY_RATE_KEY} eller {LIABILITY_KEY}, inte båda"
+    if liability is not None:
+        assert isinstance(liability, Decimal)
+        whole = round_krona(liability)
+        return EmployeeLiability(employee, whole, f"{employee}: skuld {format_kronor(whole)} kr", fact)
+    if days is None or day_rate is None:
+        return f"{employee}: ange {DAYS_KEY} och {DAY_RATE_KEY}, eller {LIABILITY_KEY}"
+    assert isinstance(days, Decimal) and isinstance(day_rate, Decimal)
+    whole = round_krona(days * day_rate)
+    days_text = f"{days.normalize():f}".replace(".", ",")
+    basis = f"{employee}: {days_text} dagar × {format_swedish(day_rate)} kr = {format_kronor(whole)} kr"
+    return EmployeeLiability(employee, whole, basis, fact)
+
+
+def _balance(postings: list[tuple[datetime.date, Decimal]], date: datetime.date) -> Decimal:
+    return sum((number for posted, number in postings if posted <= date), Decimal(0))
+
+
+def _postings_to(entries: Iterable[Directive], account: str) -> list[tuple[datetime.date, Decimal]]:
+    """(date, SEK amount) of every posting to ``account`` or its sub-accounts."""
+    found = []
+    for entry in entries:
+        if not isinstance(entry, Transaction):
+            continue
+        for entry_posting in entry.postings:
+            if entry_posting.account != account and not entry_posting.account.startswith(account + ":"):
+                continue
+            units = entry_posting.units
+            if units is not None and units.currency == CURRENCY and isinstance(units.number, Decimal):
+                found.append((entry.date, units.number))
+    return found
+
+
+def _book_date(
+    facts: list[EmployeeLiability],
+    rate: Rate,
+    settings: HolidayPaySettings,
+    liability_postings: list[tuple[datetime.date, Decimal]],
+    fee_postings: list[tuple[datetime.date, Decimal]],
+) -> Transaction | None:
+    """The entry for one date, or None when nothing changes."""
+    date = facts[0].fact.date
+    total = sum((fact.liability for fact in facts), Decimal(0))
+    fees = round_krona(total * rate.fraction)
+    # Liabilities have credit (negative) balances: the booked liability is -balance.
+    liability_change = total + _balance(liability_postings, date)
+    fee_change = fees + _balance(fee_postings, date)
+    postings = []
+    if liability_change:
+        postings += [
+            posting(settings.forandring_semesterloneskuld, liability_change),
+            posting(settings.semesterloneskuld, -liability_change),
+        ]
+    if fee_change:
+        postings += [
+            posting(settings.sociala_avgifter_kostnad, fee_change),
+            posting(settings.sociala_avgifter_skuld, -fee_change),
+        ]
+    if not postings:
+        return None
+    employees = "anställd" if len(facts) == 1 else "anställda"
+    narration = (
+        f"Semesterlöneskuld {date}: {format_kronor(total)} kr för {len(facts)} {employees}, "
+        f"sociala avgifter {rate.describe()} {format_kronor(fees)} kr"
+    )
+    meta = {
+        "underlag": "; ".join(fact.basis for fact in facts),
+        "semesterloneskuld": total,
+        "sociala_avgifter": fees,
+        "arbetsgivaravgift_procent": rate.percent,
+    }
+    entry = generated_transaction(facts[0].fact, date, narration, postings, rule=RULE, series=SERIES, meta=meta)
+    liability_postings.append((date, -liability_change))
+    fee_postings.append((date, -fee_change))
+    return entry
+
+
+def book_holiday_pay_liability(
+    entries: list[Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[Directive], list[Any]]:
+    """Book the change in holiday-pay liability and its social fees per date (see the docstring)."""
+    settings, config_errors = parse_config(config, HolidayPaySettings, __name__)
+    if settings is None:
+        return entries, list(config_errors)
+    rates = build_rate_table(entries)
+    errors: list[Any] = list(rates.errors_for([settings.avgiftssats]))
+
+    by_date: dict[datetime.date, list[Custom]] = {}
+    for entry in entries:
+        if isinstance(entry, Custom) and entry.type == FACT_TYPE:
+            by_date.setdefault(entry.date, []).append(entry)
+
+    liability_postings = _postings_to(entries, settings.semesterloneskuld)
+    fee_postings = _postings_to(entries, settings.sociala_avgifter_skuld)
+    generated: list[Directive] = []
+    for date in sorted(by_date):
+        facts: list[EmployeeLiability] = []
+        seen: dict[str, Custom] = {}
+        usable = True
+        for directive in by_date[date]:
+            fact = read_fact(directive)
+            if isinstance(fact, str):
+                errors.append(HolidayPayError(directive.meta, f"Semesterlöneskuld: {fact}", directive))
+                usable = False
+                continue
+            key = fact.employee.casefold()
+            if key in seen:
+                first = seen[key].meta
+                errors.append(
+                    HolidayPayError(
+                        directive.meta,
+                        f"Semesterlöneskuld: {fact.employee} finns redan för {date} "
+                        f"({first.get('filename')}:{first.get('lineno')})",
+                        directive,
+                    )
+                )
+                usable = False
+                continue
+            seen[key] = directive
+            facts.append(fact)
+        if not usable or not facts:
+            continue
+        rate = rates.require(settings.avgiftssats, date.year, by_date[date][0])
+        if not isinstance(rate, Rate):
+            errors.append(rate)
+            continue
+        entry = _book_date(facts, rate, settings, liability_postings, fee_postings)
+        if entry is not None:
+            generated.append(entry)
+    return list(entries) + generated, errors
+
+
+__all__ = ["EmployeeLiability", "HolidayPayError", "HolidayPaySettings", "book_holiday_pay_liability", "read_fact"]
