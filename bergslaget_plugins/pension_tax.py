@@ -1,0 +1,151 @@
+"""Särskild löneskatt på pensionskostnader vid bokslut.
+
+För varje år med ett bokslutsdirektiv (``custom "bokslut"``, se
+``bergslaget_plugins.fiscal``) räknar pluginen ut årets särskilda löneskatt:
+årets procentsats (``custom "procentsats" "särskild löneskatt"``, se
+``bergslaget_plugins.rates``) gånger summan av årets konteringar på
+pensionspremiekontona, avrundat till hela kronor. Den bokas på bokslutsdagen::
+
+    2022-01-01 custom "procentsats" "särskild löneskatt" 24.26
+    2022-12-31 custom "bokslut" "Årsbokslut 2022"
+
+ger med premier 343 961 kr på 7411 under 2022::
+
+    2022-12-31 * "Särskild löneskatt på pensionskostnader 2022: 24,26 % av 343 961 kr"
+      regel: "särskild löneskatt"
+      ver_serie: "BO"
+      pensionspremier: 343961
+      sarskild_loneskatt_procent: 24.26
+      Kostnader:7533-Särskild-löneskatt-pension     83445 SEK
+      Skulder:2943-Beräknad-särskild-löneskatt     -83445 SEK
+
+Beloppen skrivs aldrig in i huvudboken; de räknas fram ur premierna. Premiesumman
+tar med alla konteringar pluginen får, också sådana som tidigare plugins skapat.
+Ett år utan premier, eller där skatten blir noll, bokas inte (och behöver ingen
+procentsats).
+
+Inställningar (standardvärdena passar kontoplanen)::
+
+    plugin "bergslaget_plugins.pension_tax" "{
+      'pensionspremier': ['Kostnader:7411-Pensionsförsäkringspremier'],
+      'kostnad': 'Kostnader:7533-Särskild-löneskatt-pension',
+      'skuld': 'Skulder:2943-Beräknad-särskild-löneskatt',
+      'procentsats': 'särskild löneskatt',
+    }"
+
+Fel: procentsats saknas för året (vid bokslutsdirektivet; inget bokas för det året).
+Felplacerade bokslutsdirektiv rapporteras av bokslutspluginen (year_end), inte här.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from beancount.core.data import Custom, Directive, Transaction
+
+from bergslaget_plugins.config import check_account_name, parse_config
+from bergslaget_plugins.fiscal import year_end_directives
+from bergslaget_plugins.generated import RULE_KEY, generated_transaction, posting
+from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
+from bergslaget_plugins.rates import SPECIAL_PAYROLL_TAX, Rate, build_rate_table
+
+__plugins__ = ("book_special_payroll_tax",)
+
+RULE = "särskild löneskatt"
+SERIES = "BO"
+
+
+@dataclass(frozen=True)
+class PensionTaxSettings:
+    """Accounts and the name of the rate; the defaults fit the chart of accounts."""
+
+    pensionspremier: list[str] = field(default_factory=lambda: ["Kostnader:7411-Pensionsförsäkringspremier"])
+    kostnad: str = "Kostnader:7533-Särskild-löneskatt-pension"
+    skuld: str = "Skulder:2943-Beräknad-särskild-löneskatt"
+    procentsats: str = SPECIAL_PAYROLL_TAX
+
+    def __post_init__(self) -> None:
+        if not self.pensionspremier:
+            raise ValueError("pensionspremier: ange minst ett konto")
+        for index, account in enumerate(self.pensionspremier):
+            check_account_name(f"pensionspremier[{index}]", account)
+        check_account_name("kostnad", self.kostnad)
+        check_account_name("skuld", self.skuld)
+        if not self.procentsats.strip():
+            raise ValueError("procentsats: får inte vara tom")
+
+
+def premiums_by_year(entries: Iterable[Directive], accounts: Iterable[str]) -> dict[int, Decimal]:
+    """Sum of SEK postings per calendar year to ``accounts`` (and their sub-accounts)."""
+    roots = tuple(accounts)
+    sums: dict[int, Decimal] = {}
+    for entry in entries:
+        if not isinstance(entry, Transaction):
+            continue
+        for entry_posting in entry.postings:
+            account = entry_posting.account
+            if not any(account == root or account.startswith(root + ":") for root in roots):
+                continue
+            units = entry_posting.units
+            if units is None or units.currency != CURRENCY or not isinstance(units.number, Decimal):
+                continue
+            sums[entry.date.year] = sums.get(entry.date.year, Decimal(0)) + units.number
+    return sums
+
+
+def _already_booked(entries: Iterable[Directive], closing: Custom) -> bool:
+    """True if this rule already booked the year (the plugin ran before on these entries)."""
+    return any(
+        isinstance(entry, Transaction) and entry.date == closing.date and (entry.meta or {}).get(RULE_KEY) == RULE
+        for entry in entries
+    )
+
+
+def _tax_entry(closing: Custom, premiums: Decimal, rate: Rate, settings: PensionTaxSettings) -> Transaction | None:
+    tax = round_krona(premiums * rate.fraction)
+    if not tax:
+        return None
+    year = closing.date.year
+    return generated_transaction(
+        closing,
+        closing.date,
+        f"Särskild löneskatt på pensionskostnader {year}: {rate.describe()} av {format_kronor(premiums)} kr",
+        [posting(settings.kostnad, tax), posting(settings.skuld, -tax)],
+        rule=RULE,
+        series=SERIES,
+        meta={"pensionspremier": premiums, "sarskild_loneskatt_procent": rate.percent},
+    )
+
+
+def book_special_payroll_tax(
+    entries: list[Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[Directive], list[Any]]:
+    """Book each closed year's special payroll tax on pension premiums (see the docstring)."""
+    settings, config_errors = parse_config(config, PensionTaxSettings, __name__)
+    if settings is None:
+        return entries, list(config_errors)
+    rates = build_rate_table(entries)
+    errors: list[Any] = list(rates.errors_for([settings.procentsats]))
+    closings, _ = year_end_directives(entries)  # misplaced ones are reported by year_end
+    premiums = premiums_by_year(entries, settings.pensionspremier)
+
+    generated: list[Directive] = []
+    for year in sorted(closings):
+        closing = closings[year]
+        year_premiums = premiums.get(year, Decimal(0))
+        if not year_premiums or _already_booked(entries, closing):
+            continue
+        rate = rates.require(settings.procentsats, year, closing)
+        if not isinstance(rate, Rate):
+            errors.append(rate)
+            continue
+        entry = _tax_entry(closing, year_premiums, rate, settings)
+        if entry is not None:
+            generated.append(entry)
+    return list(entries) + generated, errors
+
+
+__all__ = ["PensionTaxSettings", "book_special_payroll_tax", "premiums_by_year"]
