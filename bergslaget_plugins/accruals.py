@@ -6,8 +6,8 @@ En kostnad eller intäkt som gäller andra månader än den bokförs i får meta
     2022-12-20 * "Fastighets AB Hushagen" "Hyra kv 1 2023"
       ver: "LF12"
       period: "2023-01/2023-03"
-      Kostnader:5010-Lokalhyra            16061 SEK
-      Tillgångar:1930-Företagskonto      -16061 SEK
+      Expenses:5010-Lokalhyra            16061 SEK
+      Assets:1930-Företagskonto      -16061 SEK
 
 Beloppet som periodiseras är, per resultatkonto (Kostnader eller Intäkter), summan av
 verifikationens konteringar på det kontot: moms- och skuldkonteringar räknas aldrig
@@ -30,8 +30,8 @@ Upplupet (månader i år före bokföringsårets)
           ver: "LF3"
           period: "2021-10/2021-12"
           notpost: "Skuld till Visit Dalarna kv 4"
-          Kostnader:6590-Övriga-externa-tjänster    25067 SEK
-          Skulder:2440-Leverantörsskulder          -25067 SEK
+          Expenses:6590-Övriga-externa-tjänster    25067 SEK
+          Liabilities:2440-Leverantörsskulder          -25067 SEK
 
     ger 2021-12-31 Dr 6590 25 067 / Kr 2990 25 067 och återföring 2022-01-01.
 
@@ -57,11 +57,11 @@ med en månads del. ``sma_poster`` avgör vad som görs med sådana poster: ``'v
 Inställningar (alla har standardvärden som passar kontoplanen)::
 
     plugin "bergslaget_plugins.accruals" "{
-      'forutbetalda_kostnader': {'Kostnader:5010-Lokalhyra': 'Tillgångar:1710-Förutbetalda-hyreskostnader'},
-      'forutbetald_kostnad_standard': 'Tillgångar:1790-Övriga-förutbetalda-kostnader',
-      'forutbetald_intakt': 'Skulder:2970-Förutbetalda-intäkter',
-      'upplupen_kostnad': 'Skulder:2990-Övriga-upplupna-kostnader',
-      'upplupen_intakt': 'Tillgångar:1790-Övriga-förutbetalda-kostnader',
+      'forutbetalda_kostnader': {'Expenses:5010-Lokalhyra': 'Assets:1710-Förutbetalda-hyreskostnader'},
+      'forutbetald_kostnad_standard': 'Assets:1790-Övriga-förutbetalda-kostnader',
+      'forutbetald_intakt': 'Liabilities:2970-Förutbetalda-intäkter',
+      'upplupen_kostnad': 'Liabilities:2990-Övriga-upplupna-kostnader',
+      'upplupen_intakt': 'Assets:1790-Övriga-förutbetalda-kostnader',
       'upplupna_kostnader_notrad': 'Upplupna kostnader',
       'upplupna_intakter_notrad': 'Upplupna intäkter',
       'max_avstand_manader': 12,
@@ -122,12 +122,12 @@ class AccrualSettings:
     """The plugin's settings; the defaults fit the association's chart of accounts."""
 
     forutbetalda_kostnader: dict[str, str] = field(
-        default_factory=lambda: {"Kostnader:5010-Lokalhyra": "Tillgångar:1710-Förutbetalda-hyreskostnader"}
+        default_factory=lambda: {"Expenses:5010-Lokalhyra": "Assets:1710-Förutbetalda-hyreskostnader"}
     )
-    forutbetald_kostnad_standard: str = "Tillgångar:1790-Övriga-förutbetalda-kostnader"
-    forutbetald_intakt: str = "Skulder:2970-Förutbetalda-intäkter"
-    upplupen_kostnad: str = "Skulder:2990-Övriga-upplupna-kostnader"
-    upplupen_intakt: str = "Tillgångar:1790-Övriga-förutbetalda-kostnader"
+    forutbetald_kostnad_standard: str = "Assets:1790-Övriga-förutbetalda-kostnader"
+    forutbetald_intakt: str = "Liabilities:2970-Förutbetalda-intäkter"
+    upplupen_kostnad: str = "Liabilities:2990-Övriga-upplupna-kostnader"
+    upplupen_intakt: str = "Assets:1790-Övriga-förutbetalda-kostnader"
     upplupna_kostnader_notrad: str = "Upplupna kostnader"
     upplupna_intakter_notrad: str = "Upplupna intäkter"
     max_avstand_manader: int = 12

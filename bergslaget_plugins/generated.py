@@ -41,13 +41,14 @@ def posting(account: str, number: Decimal, meta: Mapping[str, Any] | None = None
     return Posting(account, Amount(number, CURRENCY), None, None, None, dict(meta) if meta else None)
 
 
-def source_reference(source: Directive) -> dict[str, Any]:
-    """Metadata that points at ``source``: its file and line."""
-    return {"filename": source.meta["filename"], "lineno": source.meta["lineno"]}
+def source_reference(source: Directive | Mapping[str, Any]) -> dict[str, Any]:
+    """Metadata that points at ``source`` (a directive, or its metadata): its file and line."""
+    meta = source if isinstance(source, Mapping) else source.meta
+    return {"filename": meta["filename"], "lineno": meta["lineno"]}
 
 
 def generated_transaction(
-    source: Directive,
+    source: Directive | Mapping[str, Any],
     date: datetime.date,
     narration: str,
     postings: Iterable[Posting],

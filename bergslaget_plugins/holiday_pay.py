@@ -14,14 +14,14 @@ För varje datum bokar pluginen en verifikation (serie BO, ``regel:
 
 * Förändring av semesterlöneskulden: den totala skulden (summan av de anställdas
   skulder, var och en avrundad till hela kronor) minus saldot på
-  ``Skulder:2920-Upplupna-semesterlöner`` vid dagens slut före denna verifikation:
-  Dr ``Kostnader:7290-Förändring-semesterlöneskuld`` / Kr 2920. En minskad skuld
+  ``Liabilities:2920-Upplupna-semesterlöner`` vid dagens slut före denna verifikation:
+  Dr ``Expenses:7290-Förändring-semesterlöneskuld`` / Kr 2920. En minskad skuld
   bokas med omvända tecken.
 * Sociala avgifter på skulden: målet är skulden gånger årets arbetsgivaravgift
   (``custom "procentsats" "arbetsgivaravgift"``, se ``bergslaget_plugins.rates``),
   avrundat till hela kronor; förändringen mot saldot på
-  ``Skulder:2941-Beräknade-sociala-avgifter`` bokas Dr
-  ``Kostnader:7519-Sociala-avgifter-semesterlöneskuld`` / Kr 2941.
+  ``Liabilities:2941-Beräknade-sociala-avgifter`` bokas Dr
+  ``Expenses:7519-Sociala-avgifter-semesterlöneskuld`` / Kr 2941.
   Med 31,42 % 2022 ger skulden 103 740 kr sociala avgifter 32 595 kr.
 
 Underlaget (varje anställds dagar, dagsats och skuld) står i verifikationens
@@ -32,10 +32,10 @@ ingenting.
 Inställningar (standardvärdena passar kontoplanen)::
 
     plugin "bergslaget_plugins.holiday_pay" "{
-      'semesterloneskuld': 'Skulder:2920-Upplupna-semesterlöner',
-      'forandring_semesterloneskuld': 'Kostnader:7290-Förändring-semesterlöneskuld',
-      'sociala_avgifter_skuld': 'Skulder:2941-Beräknade-sociala-avgifter',
-      'sociala_avgifter_kostnad': 'Kostnader:7519-Sociala-avgifter-semesterlöneskuld',
+      'semesterloneskuld': 'Liabilities:2920-Upplupna-semesterlöner',
+      'forandring_semesterloneskuld': 'Expenses:7290-Förändring-semesterlöneskuld',
+      'sociala_avgifter_skuld': 'Liabilities:2941-Beräknade-sociala-avgifter',
+      'sociala_avgifter_kostnad': 'Expenses:7519-Sociala-avgifter-semesterlöneskuld',
       'avgiftssats': 'arbetsgivaravgift',
     }"
 
@@ -76,10 +76,10 @@ LIABILITY_KEY = "skuld"
 class HolidayPaySettings:
     """Accounts and the name of the rate; the defaults fit the chart of accounts."""
 
-    semesterloneskuld: str = "Skulder:2920-Upplupna-semesterlöner"
-    forandring_semesterloneskuld: str = "Kostnader:7290-Förändring-semesterlöneskuld"
-    sociala_avgifter_skuld: str = "Skulder:2941-Beräknade-sociala-avgifter"
-    sociala_avgifter_kostnad: str = "Kostnader:7519-Sociala-avgifter-semesterlöneskuld"
+    semesterloneskuld: str = "Liabilities:2920-Upplupna-semesterlöner"
+    forandring_semesterloneskuld: str = "Expenses:7290-Förändring-semesterlöneskuld"
+    sociala_avgifter_skuld: str = "Liabilities:2941-Beräknade-sociala-avgifter"
+    sociala_avgifter_kostnad: str = "Expenses:7519-Sociala-avgifter-semesterlöneskuld"
     avgiftssats: str = EMPLOYER_CONTRIBUTION
 
     def __post_init__(self) -> None:

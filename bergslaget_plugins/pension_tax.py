@@ -16,8 +16,8 @@ ger med premier 343 961 kr på 7411 under 2022::
       ver_serie: "BO"
       pensionspremier: 343961
       sarskild_loneskatt_procent: 24.26
-      Kostnader:7533-Särskild-löneskatt-pension     83445 SEK
-      Skulder:2943-Beräknad-särskild-löneskatt     -83445 SEK
+      Expenses:7533-Särskild-löneskatt-pension     83445 SEK
+      Liabilities:2943-Beräknad-särskild-löneskatt     -83445 SEK
 
 Beloppen skrivs aldrig in i huvudboken; de räknas fram ur premierna. Premiesumman
 tar med alla konteringar pluginen får, också sådana som tidigare plugins skapat.
@@ -27,9 +27,9 @@ procentsats).
 Inställningar (standardvärdena passar kontoplanen)::
 
     plugin "bergslaget_plugins.pension_tax" "{
-      'pensionspremier': ['Kostnader:7411-Pensionsförsäkringspremier'],
-      'kostnad': 'Kostnader:7533-Särskild-löneskatt-pension',
-      'skuld': 'Skulder:2943-Beräknad-särskild-löneskatt',
+      'pensionspremier': ['Expenses:7411-Pensionsförsäkringspremier'],
+      'kostnad': 'Expenses:7533-Särskild-löneskatt-pension',
+      'skuld': 'Liabilities:2943-Beräknad-särskild-löneskatt',
       'procentsats': 'särskild löneskatt',
     }"
 
@@ -62,9 +62,9 @@ SERIES = "BO"
 class PensionTaxSettings:
     """Accounts and the name of the rate; the defaults fit the chart of accounts."""
 
-    pensionspremier: list[str] = field(default_factory=lambda: ["Kostnader:7411-Pensionsförsäkringspremier"])
-    kostnad: str = "Kostnader:7533-Särskild-löneskatt-pension"
-    skuld: str = "Skulder:2943-Beräknad-särskild-löneskatt"
+    pensionspremier: list[str] = field(default_factory=lambda: ["Expenses:7411-Pensionsförsäkringspremier"])
+    kostnad: str = "Expenses:7533-Särskild-löneskatt-pension"
+    skuld: str = "Liabilities:2943-Beräknad-särskild-löneskatt"
     procentsats: str = SPECIAL_PAYROLL_TAX
 
     def __post_init__(self) -> None:

@@ -1,0 +1,260 @@
+"""The chart of accounts and its mapping to the lines of the annual report.
+
+One place for the report line mapping, read from the ledger and reused by the
+chart-of-accounts plugin, the CLI report, the saved queries and Fava.
+
+The layout of the statements is data in the ledger: one ``rapportrad`` directive per
+line, in the order the annual report prints them, naming the section and the line::
+
+    2020-01-01 custom "rapportrad" "Intäkter" "Medlemsavgifter"
+    2020-01-01 custom "rapportrad" "Tillgångar" "Kundfordringar"
+      not: 1
+
+Each account names its line on its ``open`` directive, with its Swedish BAS name::
+
+    2020-01-01 open Assets:1510-Kundfordringar SEK
+      namn: "Kundfordringar"
+      rad: "Kundfordringar"
+
+A line with a note is specified per row: an account's fixed row (``notrad``), or, when
+the account has none, the posting metadata ``motpart`` of each posting on it.
+
+The sections and the sum lines (Summa intäkter, Resultat, Summa tillgångar, ...) are
+the fixed skeleton of a Swedish annual report and live in :data:`SECTIONS`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+from beancount.core.data import Custom, Directive, Open, Transaction
+
+LAYOUT_TYPE = "rapportrad"
+NAME_KEY = "namn"
+LINE_KEY = "rad"
+NOTE_ROW_KEY = "notrad"
+NOTE_KEY = "not"
+COUNTERPARTY_KEY = "motpart"
+UNBOOKED_RESULT_KEY = "obokfort_resultat"
+
+INCOME_STATEMENT = "Resultaträkning"
+BALANCE_SHEET = "Balansräkning"
+#: The income statement's last line; an account mapped to it books the year's result
+#: over to equity (BAS 8999) and is not one of the statement's lines.
+RESULT_LABEL = "Resultat"
+BALANCE_TOTAL_LABEL = "Summa skulder och eget kapital"
+
+UnbookedResult = Literal["året", "tidigare år"]
+_BAS_LEAF = re.compile(r"^(\d{4})-")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of a statement: the accounts of one root, with its sign and sum line."""
+
+    title: str
+    statement: str
+    root_option: str
+    #: +1 where a debit balance is printed positive (assets, costs); -1 otherwise.
+    sign: int
+    sum_label: str
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("Intäkter", INCOME_STATEMENT, "name_income", -1, "Summa intäkter"),
+    Section("Kostnader", INCOME_STATEMENT, "name_expenses", 1, "Summa kostnader"),
+    Section("Tillgångar", BALANCE_SHEET, "name_assets", 1, "Summa tillgångar"),
+    Section("Skulder", BALANCE_SHEET, "name_liabilities", -1, "Summa skulder"),
+    Section("Eget kapital", BALANCE_SHEET, "name_equity", -1, "Summa eget kapital"),
+)
+SECTIONS_BY_TITLE: dict[str, Section] = {section.title: section for section in SECTIONS}
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """A line of the income statement or the balance sheet, as the layout declares it."""
+
+    section: Section
+    label: str
+    note: int | None
+    unbooked_result: UnbookedResult | None
+    meta: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AccountMapping:
+    """What an account's ``open`` directive says about its place in the report."""
+
+    account: str
+    bas_number: str
+    name: str
+    line: str
+    note_row: str | None
+    meta: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The layout and the account mapping, checked against each other."""
+
+    lines: tuple[ReportLine, ...]
+    accounts: Mapping[str, AccountMapping]
+    #: Root account name (from the options) of each section title.
+    roots: Mapping[str, str]
+
+    def line(self, label: str) -> ReportLine | None:
+        return next((line for line in self.lines if line.label == label), None)
+
+    def lines_of(self, section: Section) -> tuple[ReportLine, ...]:
+        return tuple(line for line in self.lines if line.section is section)
+
+    def section_of_account(self, account: str) -> Section | None:
+        root = account.split(":", 1)[0]
+        return next((SECTIONS_BY_TITLE[title] for title, name in self.roots.items() if name == root), None)
+
+    def accounts_on(self, label: str) -> tuple[str, ...]:
+        return tuple(sorted(name for name, mapping in self.accounts.items() if mapping.line == label))
+
+    def is_result_transfer(self, account: str) -> bool:
+        """True for accounts that book the year's result over to equity (8999)."""
+        mapping = self.accounts.get(account)
+        return mapping is not None and mapping.line == RESULT_LABEL
+
+    def needs_counterparty(self, account: str) -> bool:
+        """True if postings on ``account`` must name their note row with ``motpart``."""
+        mapping = self.accounts.get(account)
+        if mapping is None or mapping.note_row is not None:
+            return False
+        line = self.line(mapping.line)
+        return line is not None and line.note is not None
+
+
+class ChartError(NamedTuple):
+    """A layout line or an account whose mapping is missing or contradictory."""
+
+    source: Mapping[str, Any]
+    message: str
+    entry: Directive | None
+
+
+def bas_number(account: str) -> str | None:
+    """The BAS number that leads the account's last component: ``1930``."""
+    match = _BAS_LEAF.match(account.rsplit(":", 1)[-1])
+    return match.group(1) if match else None
+
+
+def _read_layout(entries: Iterable[Directive]) -> tuple[list[ReportLine], list[ChartError]]:
+    lines: list[ReportLine] = []
+    errors: list[ChartError] = []
+    seen_labels: set[str] = set()
+    seen_notes: set[int] = set()
+    for entry in entries:
+        if not (isinstance(entry, Custom) and entry.type == LAYOUT_TYPE):
+            continue
+        values = [value.value for value in entry.values]
+        if len(values) != 2 or not all(isinstance(value, str) for value in values):
+            errors.append(ChartError(entry.meta, 'rapportrad ska ha två strängar: avsnitt och rad, t.ex. "Intäkter" "Bidrag"', entry))
+            continue
+        section_title, label = values
+        section = SECTIONS_BY_TITLE.get(section_title)
+        if section is None:
+            known = ", ".join(SECTIONS_BY_TITLE)
+            errors.append(ChartError(entry.meta, f"Okänt avsnitt {section_title!r} (kända: {known})", entry))
+            continue
+        if label in seen_labels or label in _fixed_labels():
+            errors.append(ChartError(entry.meta, f"Raden {label!r} finns redan i rapportstrukturen", entry))
+            continue
+        note = entry.meta.get(NOTE_KEY)
+        if note is not None:
+            note_number = int(note) if not isinstance(note, bool) and str(note).isdigit() else None
+            if note_number is None or section.statement != BALANCE_SHEET:
+                errors.append(ChartError(entry.meta, f"not ska vara ett heltal på en balansräkningsrad: {note!r}", entry))
+                continue
+            if note_number in seen_notes:
+                errors.append(ChartError(entry.meta, f"Not {note_number} används redan av en annan rad", entry))
+                continue
+            seen_notes.add(note_number)
+            note = note_number
+        unbooked = entry.meta.get(UNBOOKED_RESULT_KEY)
+        if unbooked is not None and (unbooked not in ("året", "tidigare år") or section.title != "Eget kapital"):
+            errors.append(ChartError(entry.meta, 'obokfort_resultat ska vara "året" eller "tidigare år" på en rad under Eget kapital', entry))
+            continue
+        seen_labels.add(label)
+        lines.append(ReportLine(section, label, note, unbooked, entry.meta))
+    for wanted in ("året", "tidigare år"):
+        if lines and not any(line.unbooked_result == wanted for line in lines):
+            errors.append(ChartError({"filename": "<rapportstruktur>", "lineno": 0},
+                                     f'Ingen rad under Eget kapital tar emot obokfört resultat för "{wanted}"', None))
+    return lines, errors
+
+
+def _fixed_labels() -> set[str]:
+    return {section.sum_label for section in SECTIONS} | {RESULT_LABEL, BALANCE_TOTAL_LABEL}
+
+
+def read_chart(entries: Sequence[Directive], options: Mapping[str, Any]) -> tuple[Chart, list[ChartError]]:
+    """Read the layout and the account mapping from ``entries``; report contradictions."""
+    lines, errors = _read_layout(entries)
+    roots = {section.title: options[section.root_option] for section in SECTIONS}
+    lines_by_label = {line.label: line for line in lines}
+    accounts: dict[str, AccountMapping] = {}
+    for entry in entries:
+        if not isinstance(entry, Open):
+            continue
+        meta = entry.meta or {}
+        number = bas_number(entry.account)
+        root = entry.account.split(":", 1)[0]
+        section = next((SECTIONS_BY_TITLE[title] for title, name in roots.items() if name == root), None)
+        if number is None:
+            errors.append(ChartError(meta, f"{entry.account}: kontonamnet ska börja med BAS-numret, t.ex. 1930-Företagskonto", entry))
+        name = meta.get(NAME_KEY)
+        label = meta.get(LINE_KEY)
+        if not isinstance(name, str) or not name.strip():
+            errors.append(ChartError(meta, f"{entry.account}: saknar kontots svenska namn (namn)", entry))
+        if not isinstance(label, str):
+            errors.append(ChartError(meta, f"{entry.account}: saknar rad i resultat- eller balansräkningen (rad)", entry))
+            continue
+        note_row = meta.get(NOTE_ROW_KEY)
+        if label == RESULT_LABEL:
+            if section is None or section.statement != INCOME_STATEMENT:
+                errors.append(ChartError(meta, f"{entry.account}: bara resultatkonton kan föra över årets resultat (rad \"Resultat\")", entry))
+                continue
+        else:
+            line = lines_by_label.get(label)
+            if line is None:
+                errors.append(ChartError(meta, f"{entry.account}: raden {label!r} finns inte i rapportstrukturen", entry))
+                continue
+            if section is not line.section:
+                errors.append(ChartError(meta, f"{entry.account}: kontot hör till {root} men raden {label!r} står under {line.section.title}", entry))
+                continue
+            if note_row is not None and line.note is None:
+                errors.append(ChartError(meta, f"{entry.account}: notrad angiven men raden {label!r} har ingen not", entry))
+                continue
+        if note_row is not None and (not isinstance(note_row, str) or not note_row.strip()):
+            errors.append(ChartError(meta, f"{entry.account}: notrad ska vara en text", entry))
+            continue
+        accounts[entry.account] = AccountMapping(entry.account, number or "", str(name or ""), label, note_row, meta)
+    return Chart(tuple(lines), accounts, roots), errors
+
+
+def postings_missing_counterparty(entries: Iterable[Directive], chart: Chart) -> list[ChartError]:
+    """Postings on note accounts without a fixed row that do not name their ``motpart``."""
+    errors: list[ChartError] = []
+    for entry in entries:
+        if not isinstance(entry, Transaction):
+            continue
+        for posting in entry.postings:
+            if not chart.needs_counterparty(posting.account):
+                continue
+            counterparty = (posting.meta or {}).get(COUNTERPARTY_KEY)
+            if not isinstance(counterparty, str) or not counterparty.strip():
+                line = chart.accounts[posting.account].line
+                errors.append(ChartError(
+                    entry.meta,
+                    f"Konteringen på {posting.account} saknar motpart (noten till {line} specificeras per motpart)",
+                    entry,
+                ))
+    return errors

@@ -1,0 +1,118 @@
+"""The ``bergslaget`` command: the annual report, the fee specification and imports.
+
+    bergslaget report [LEDGER] [--year YEAR] [--format text|csv|html]
+    bergslaget fees [LEDGER] --year YEAR [--format text|csv]
+    bergslaget import identify|extract|archive ...   (beangulp's commands)
+
+LEDGER defaults to ``ledger/main.beancount``. The books are loaded with Beancount's
+loader and its plugins; if they have errors, nothing is printed but the errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from beancount import loader
+from beancount.core.data import Directive
+from beancount.parser import printer
+
+from bergslaget_plugins import fiscal
+from bergslaget_plugins.render import report_as_csv, report_as_html, report_as_text
+from bergslaget_plugins.statements import ReportError, build_annual_report
+
+DEFAULT_LEDGER = Path("ledger") / "main.beancount"
+REPOSITORY_LEDGER = Path(__file__).resolve().parent.parent / "ledger" / "main.beancount"
+
+
+class BooksHaveErrors(Exception):
+    """The loader reported errors; the message lists them as bean-check does."""
+
+
+def default_ledger() -> Path:
+    """``ledger/main.beancount`` here, else the one in this repository."""
+    return DEFAULT_LEDGER if DEFAULT_LEDGER.exists() else REPOSITORY_LEDGER
+
+
+def load_books(path: Path) -> tuple[list[Directive], dict[str, Any]]:
+    """Load the ledger with its plugins; BooksHaveErrors if Beancount reports any error."""
+    if not path.exists():
+        raise BooksHaveErrors(f"Bokföringen {path} finns inte")
+    entries, errors, options = loader.load_file(str(path))
+    if errors:
+        text = "".join(printer.format_error(error) for error in errors)
+        raise BooksHaveErrors(f"Bokföringen {path} har fel; rätta dem först:\n{text}")
+    return entries, options
+
+
+def _report(args: argparse.Namespace, out: TextIO) -> int:
+    entries, options = load_books(args.ledger)
+    year = args.year or fiscal.last_closed_year(entries)
+    if year is None:
+        raise ReportError(["Bokföringen har inga transaktioner"])
+    report = build_annual_report(entries, options, year)
+    render = {"text": report_as_text, "csv": report_as_csv, "html": report_as_html}[args.format]
+    out.write(render(report))
+    return 0
+
+
+def _fees(args: argparse.Namespace, out: TextIO) -> int:
+    from bergslaget_plugins.fee_report import print_fee_specification
+
+    entries, options = load_books(args.ledger)
+    return print_fee_specification(entries, options, args.year, args.format, out)
+
+
+def _import(argv: Sequence[str]) -> int:
+    from importers.config import run
+
+    return run(list(argv))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bergslaget", description="Intresseföreningen Bergslagets bokföring")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    report = commands.add_parser("report", help="resultaträkning, balansräkning och noter")
+    report.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
+    report.add_argument("--year", type=int, help="räkenskapsår (standard: senaste avslutade)")
+    report.add_argument("--format", choices=("text", "csv", "html"), default="text")
+    report.set_defaults(handler=_report)
+
+    fees = commands.add_parser("fees", help="medlemsavgifter: avgiftsunderlag per medlem")
+    fees.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
+    fees.add_argument("--year", type=int, required=True, help="avgiftsår")
+    fees.add_argument("--format", choices=("text", "csv"), default="text")
+    fees.set_defaults(handler=_fees)
+
+    commands.add_parser("import", help="importera bankfiler (beangulp: identify, extract, archive)", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    output = out or sys.stdout
+    # The pickle cache would keep serving entries made by older plugin code.
+    loader.initialize(use_cache=False)
+    if arguments[:1] == ["import"]:
+        return _import(arguments[1:])
+    args = _parser().parse_args(arguments)
+    if args.ledger is None:
+        args.ledger = default_ledger()
+    try:
+        return int(args.handler(args, output))
+    except BooksHaveErrors as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    except ReportError as error:
+        print("Rapporten kan inte upprättas:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Book the membership fee invoices computed by the association's fee rule.
+
+For every fee year from the first ``avgiftsregel`` up to the last year of the books,
+this plugin books one invoice per member on the rule's invoice date: the member's
+receivable (Kundfordringar) against Medlemsavgifter, with an invoice number, an OCR
+reference (Bankgirot's modulus 10 with length digit) and the basis of the fee as
+metadata. The register, the rule and the arithmetic are described in ``fees.py``.
+
+    plugin "bergslaget_plugins.membership_fees"
+
+gives, for the register example in ``fees.py``::
+
+    2022-02-15 * "Storfors kommun" "Medlemsavgift 2022" ^faktura-2022101
+      regel: "medlemsavgift"
+      ver_serie: "MA"
+      faktura: "2022101"
+      ocr: "202210191"
+      medlem: "Storfors kommun"
+      avgiftsar: 2022
+      forfallodatum: 2022-03-17
+      folkmangd: 3948
+      folkmangd_datum: 2021-12-31
+      fast_del: 10215
+      rorlig_del: 5053.44
+      underlag: "fast del 10 215,00 + rörlig del 5 053,44 (folkmängd 3 948) = 15 268,00 kr"
+      Assets:1510-Kundfordringar   15268 SEK
+        motpart: "Storfors kommun"
+      Income:3994-Medlemsavgifter   -15268 SEK
+
+The invoice points to the member's line in the register (filename, lineno) and to the
+population figures it used (``folkmangd_kalla``). An invoice already in the books for
+the same member and year (metadata ``medlem`` and ``avgiftsar``, for example booked by
+hand) is not booked again; if its amount differs from the rule's, that is an error.
+Problems in the register are errors at their directive; the member concerned gets no
+invoice and all others are booked.
+
+Settings (optional)::
+
+    plugin "bergslaget_plugins.membership_fees" "{'kundfordringar': 'Assets:1510-Kundfordringar',
+        'medlemsavgifter': 'Income:3994-Medlemsavgifter', 'serie': 'MA'}"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from beancount.core.data import Directive, Transaction
+
+from bergslaget_plugins.config import ConfigError, check_account_name, parse_config
+from bergslaget_plugins.fees import FeeError, MemberFee, compute_fees, read_register
+from bergslaget_plugins.generated import generated_transaction, is_generated, link_name, posting
+from bergslaget_plugins.money import format_swedish
+
+__plugins__ = ("book_membership_fees",)
+
+RULE_NAME = "medlemsavgift"
+MEMBER_KEY = "medlem"
+FEE_YEAR_KEY = "avgiftsar"
+
+
+@dataclass(frozen=True)
+class FeeSettings:
+    kundfordringar: str = "Assets:1510-Kundfordringar"
+    medlemsavgifter: str = "Income:3994-Medlemsavgifter"
+    serie: str = "MA"
+
+    def __post_init__(self) -> None:
+        check_account_name("kundfordringar", self.kundfordringar)
+        check_account_name("medlemsavgifter", self.medlemsavgifter)
+
+
+class FeeConflictError(NamedTuple):
+    """An invoice in the books whose amount differs from what the fee rule gives."""
+
+    source: dict[str, Any]
+    message: str
+    entry: Directive
+
+
+def invoice_link(invoice_number: str) -> str:
+    """The link shared by an invoice and the payments that clear it."""
+    return link_name("faktura", invoice_number)
+
+
+def booked_fee_invoices(entries: list[Directive]) -> dict[tuple[str, int], Transaction]:
+    """Fee invoices in the books, by (member, fee year)."""
+    booked: dict[tuple[str, int], Transaction] = {}
+    for entry in entries:
+        if isinstance(entry, Transaction) and entry.meta:
+            member, year = entry.meta.get(MEMBER_KEY), entry.meta.get(FEE_YEAR_KEY)
+            if isinstance(member, str) and isinstance(year, (int, Decimal)) and not isinstance(year, bool):
+                booked.setdefault((member, int(year)), entry)
+    return booked
+
+
+def _invoice_amount(entry: Transaction, income_account: str) -> Decimal:
+    return -sum((p.units.number for p in entry.postings if p.account == income_account and p.units), Decimal(0))
+
+
+def _place(meta: dict[str, Any]) -> str:
+    return f"{meta.get('filename')}:{meta.get('lineno')}"
+
+
+def fee_invoice(fee: MemberFee, settings: FeeSettings) -> Transaction:
+    """The invoice transaction for one member's fee."""
+    member = fee.member
+    meta: dict[str, Any] = {
+        "faktura": fee.invoice_number,
+        "ocr": fee.ocr,
+        MEMBER_KEY: member.name,
+        FEE_YEAR_KEY: Decimal(fee.year),
+        "forfallodatum": fee.due_date,
+        "folkmangd": Decimal(fee.population),
+        "folkmangd_datum": fee.population_date,
+        "fast_del": fee.fixed_part,
+        "rorlig_del": fee.variable_part,
+        "underlag": fee.basis_text(),
+        "folkmangd_kalla": ", ".join(_place(dict(source)) for source in fee.population_sources),
+    }
+    if fee.caps_applied:
+        meta["tak"] = ", ".join(fee.caps_applied)
+    if fee.municipalities:
+        meta["kommuner"] = ", ".join(fee.municipalities)
+    return generated_transaction(
+        member.meta,  # type: ignore[arg-type]
+        fee.invoice_date,
+        f"Medlemsavgift {fee.year}",
+        [
+            posting(settings.kundfordringar, fee.fee, {"motpart": member.name}),
+            posting(settings.medlemsavgifter, -fee.fee),
+        ],
+        rule=RULE_NAME,
+        series=settings.serie,
+        payee=member.name,
+        links=[invoice_link(fee.invoice_number)],
+        meta=meta,
+    )
+
+
+def book_membership_fees(
+    entries: list[Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[Directive], list[Any]]:
+    """Add one invoice per member and fee year; see the module documentation."""
+    settings, config_errors = parse_config(config, FeeSettings, __name__)
+    if settings is None:
+        return entries, list(config_errors)
+    register, errors = read_register(entries)
+    errors_out: list[FeeError | FeeConflictError | ConfigError] = list(errors)
+    if not register.rules:
+        return entries, errors_out
+    booked_years = [e.date.year for e in entries if isinstance(e, Transaction) and not is_generated(e)]
+    if not booked_years:
+        return entries, errors_out
+    booked = booked_fee_invoices(entries)
+    new_entries: list[Directive] = []
+    for year in range(register.rules[0].year, max(booked_years) + 1):
+        _, fees, fee_errors = compute_fees(register, year)
+        errors_out.extend(fee_errors)
+        for fee in fees:
+            existing = booked.get((fee.member.name, year))
+            if existing is None:
+                new_entries.append(fee_invoice(fee, settings))
+                continue
+            amount = _invoice_amount(existing, settings.medlemsavgifter)
+            if amount != fee.fee:
+                errors_out.append(FeeConflictError(
+                    existing.meta,
+                    f"Medlemsavgiften {year} för {fee.member.name} är bokförd med {format_swedish(amount)} kr "
+                    f"men avgiftsregeln ger {format_swedish(fee.fee)} kr ({fee.basis_text()})",
+                    existing,
+                ))
+    return entries + new_entries, errors_out

@@ -1,0 +1,347 @@
+"""The annual report's statements computed from the books: resultaträkning,
+balansräkning and the notes.
+
+One BQL query sums the postings by year, account and counterparty; everything else
+is arithmetic on that table, so the report costs a small fraction of loading the books.
+The line of every figure comes from the chart (``chart.py``): the account mapping on
+the ``open`` directives and the ``motpart`` of postings. Nothing falls outside: an
+account with a balance but no line makes the report refuse, and so do the report's own
+checks (assets equal liabilities plus equity, each note sums to its line, the booked
+result transfer equals the result).
+
+Figures are whole kronor, signs as a reader of an annual report expects (income, costs,
+assets, liabilities and equity positive; a loss negative). Lines are rounded one by one
+and the sums are the sums of the printed lines, so every printed statement adds up.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from beancount.core.data import Directive
+from beanquery.query import run_query
+
+from bergslaget_plugins.budget import budget_for, read_budgets
+from bergslaget_plugins.chart import (
+    BALANCE_SHEET,
+    BALANCE_TOTAL_LABEL,
+    INCOME_STATEMENT,
+    RESULT_LABEL,
+    SECTIONS_BY_TITLE,
+    Chart,
+    ReportLine,
+    read_chart,
+)
+from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
+
+RowKind = Literal["rubrik", "rad", "summa"]
+
+#: The one query behind the report: postings summed per year, account and motpart.
+BALANCES_QUERY = """
+SELECT year, account, meta('motpart') AS motpart, currency,
+       sum(number) AS amount, min(date) AS first_date
+GROUP BY year, account, motpart, currency
+"""
+
+
+class ReportError(Exception):
+    """The books cannot be reported as they stand; ``problems`` says why, in Swedish."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A printed row: a heading (no values), a line, or a sum; values in whole kronor."""
+
+    label: str
+    kind: RowKind
+    values: tuple[Decimal, ...] = ()
+    note: int | None = None
+    #: The accounts behind the row (for links to their journals).
+    accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A statement or a note: a title, column headings and rows."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+    def row(self, label: str) -> Row:
+        """The row with ``label``; KeyError if there is none."""
+        for row in self.rows:
+            if row.label == label and row.kind != "rubrik":
+                return row
+        raise KeyError(label)
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    """The statements of one financial year, with the previous year beside it."""
+
+    organisation: str
+    year: int
+    income_statement: Table
+    balance_sheet: Table
+    notes: tuple[Table, ...]
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return (self.income_statement, self.balance_sheet, *self.notes)
+
+
+@dataclass
+class PostingTotals:
+    """The query's result: amounts per (account, year) and per (account, year, motpart)."""
+
+    by_account: dict[tuple[str, int], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    by_counterparty: dict[tuple[str, int, str | None], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    first_seen: dict[tuple[str, str | None], datetime.date] = field(default_factory=dict)
+    other_currencies: set[tuple[str, str]] = field(default_factory=set)
+
+    def year(self, account: str, year: int) -> Decimal:
+        return self.by_account.get((account, year), Decimal(0))
+
+    def through(self, account: str, year: int) -> Decimal:
+        """Balance at the end of ``year``."""
+        return sum((amount for (name, y), amount in self.by_account.items() if name == account and y <= year), Decimal(0))
+
+    def accounts(self) -> set[str]:
+        return {account for account, _ in self.by_account}
+
+
+def query_posting_totals(entries: Sequence[Directive], options: Mapping[str, Any]) -> PostingTotals:
+    """Run :data:`BALANCES_QUERY` once and index its rows."""
+    _, rows = run_query(entries, options, BALANCES_QUERY)
+    totals = PostingTotals()
+    for year, account, counterparty, currency, amount, first_date in rows:
+        if currency != CURRENCY:
+            if amount:
+                totals.other_currencies.add((account, currency))
+            continue
+        label = counterparty if isinstance(counterparty, str) and counterparty.strip() else None
+        totals.by_account[(account, year)] += amount
+        totals.by_counterparty[(account, year, label)] += amount
+        key = (account, label)
+        if key not in totals.first_seen or first_date < totals.first_seen[key]:
+            totals.first_seen[key] = first_date
+    return totals
+
+
+class _Builder:
+    """Computes the three tables of one year from the chart and the posting totals."""
+
+    def __init__(self, chart: Chart, totals: PostingTotals, entries: Sequence[Directive], year: int) -> None:
+        self.chart = chart
+        self.totals = totals
+        self.entries = entries
+        self.year = year
+        self.problems: list[str] = []
+        self._through_cache: dict[tuple[str, int], Decimal] = {}
+        self._result_accounts = [
+            account for account in totals.accounts()
+            if (section := chart.section_of_account(account)) is not None and section.statement == INCOME_STATEMENT
+        ]
+
+    # -- balances -----------------------------------------------------------
+    def through(self, account: str, year: int) -> Decimal:
+        key = (account, year)
+        if key not in self._through_cache:
+            self._through_cache[key] = self.totals.through(account, year)
+        return self._through_cache[key]
+
+    def result_balance(self, years: range) -> Decimal:
+        """Sum of all result accounts (8999 included) over ``years``: the unbooked result."""
+        return sum((self.totals.year(account, y) for account in self._result_accounts for y in years), Decimal(0))
+
+    def income_line(self, line: ReportLine, year: int) -> Decimal:
+        return line.section.sign * sum((self.totals.year(a, year) for a in self.chart.accounts_on(line.label)), Decimal(0))
+
+    def balance_line(self, line: ReportLine, year: int) -> Decimal:
+        balance = sum((self.through(a, year) for a in self.chart.accounts_on(line.label)), Decimal(0))
+        first_year = min((y for _, y in self.totals.by_account), default=year)
+        if line.unbooked_result == "året":
+            balance += self.result_balance(range(year, year + 1))
+        elif line.unbooked_result == "tidigare år":
+            balance += self.result_balance(range(first_year, year))
+        return line.section.sign * balance
+
+    # -- checks ---------------------------------------------------------------
+    def check_mapping(self) -> None:
+        for account, currency in sorted(self.totals.other_currencies):
+            self.problems.append(f"Kontot {account} har belopp i {currency}; årsredovisningen upprättas i {CURRENCY}")
+        for account in sorted(self.totals.accounts()):
+            if account in self.chart.accounts:
+                continue
+            if any(amount for (name, y), amount in self.totals.by_account.items() if name == account and y <= self.year):
+                self.problems.append(
+                    f"Kontot {account} har saldo men ingen rad i årsredovisningen "
+                    f"(ange rad på kontots open-direktiv)"
+                )
+
+    def check_result_transfer(self, year: int) -> None:
+        transfer = sum((self.totals.year(a, year) for a in self._result_accounts if self.chart.is_result_transfer(a)), Decimal(0))
+        others = sum((self.totals.year(a, year) for a in self._result_accounts if not self.chart.is_result_transfer(a)), Decimal(0))
+        if transfer and transfer != -others:
+            self.problems.append(
+                f"Bokfört årets resultat {year} ({format_kronor(transfer)}) motsvarar inte resultaträkningens "
+                f"resultat ({format_kronor(-others)})"
+            )
+
+    # -- tables ---------------------------------------------------------------
+    def income_statement(self) -> Table:
+        budgets, budget_errors = read_budgets(self.entries)
+        for error in budget_errors:
+            self.problems.append(f"{error.source.get('filename')}:{error.source.get('lineno')}: {error.message}")
+        begin, end = datetime.date(self.year, 1, 1), datetime.date(self.year + 1, 1, 1)
+        rows: list[Row] = []
+        section_sums: dict[str, tuple[Decimal, ...]] = {}
+        for title in ("Intäkter", "Kostnader"):
+            section = SECTIONS_BY_TITLE[title]
+            rows.append(Row(title, "rubrik"))
+            line_rows = []
+            for line in self.chart.lines_of(section):
+                accounts = self.chart.accounts_on(line.label)
+                budget = section.sign * sum((budget_for(budgets, a, begin, end) for a in accounts), Decimal(0))
+                values = (
+                    round_krona(self.income_line(line, self.year - 1)),
+                    round_krona(budget),
+                    round_krona(self.income_line(line, self.year)),
+                )
+                line_rows.append(Row(line.label, "rad", values, accounts=accounts))
+            rows.extend(line_rows)
+            sums = _column_sums(line_rows, 3)
+            section_sums[title] = sums
+            rows.append(Row(section.sum_label, "summa", sums))
+        result = tuple(i - k for i, k in zip(section_sums["Intäkter"], section_sums["Kostnader"]))
+        rows.append(Row(RESULT_LABEL, "summa", result))
+        columns = (f"Bokslut {self.year - 1}", f"Budget {self.year}", f"Bokslut {self.year}")
+        return Table(INCOME_STATEMENT, columns, tuple(rows))
+
+    def balance_sheet(self) -> tuple[Table, dict[str, tuple[Decimal, ...]], dict[str, tuple[Decimal, ...]]]:
+        years = (self.year - 1, self.year)
+        rows: list[Row] = [Row("Tillgångar", "rubrik")]
+        rounded: dict[str, tuple[Decimal, ...]] = {}
+        exact: dict[str, tuple[Decimal, ...]] = {}
+        sums: dict[str, tuple[Decimal, ...]] = {}
+        exact_sums: dict[str, tuple[Decimal, ...]] = {}
+        for title in ("Tillgångar", "Skulder", "Eget kapital"):
+            section = SECTIONS_BY_TITLE[title]
+            if title == "Skulder":
+                rows.append(Row("Skulder och eget kapital", "rubrik"))
+            line_rows = []
+            for line in self.chart.lines_of(section):
+                exact[line.label] = tuple(self.balance_line(line, y) for y in years)
+                rounded[line.label] = tuple(round_krona(v) for v in exact[line.label])
+                line_rows.append(Row(line.label, "rad", rounded[line.label], note=line.note,
+                                     accounts=self.chart.accounts_on(line.label)))
+            rows.extend(line_rows)
+            sums[title] = _column_sums(line_rows, 2)
+            exact_sums[title] = tuple(sum((exact[l.label][i] for l in self.chart.lines_of(section)), Decimal(0)) for i in range(2))
+            rows.append(Row(section.sum_label, "summa", sums[title]))
+        total = tuple(s + e for s, e in zip(sums["Skulder"], sums["Eget kapital"]))
+        rows.append(Row(BALANCE_TOTAL_LABEL, "summa", total))
+        for index, year in enumerate(years):
+            assets, claims = exact_sums["Tillgångar"][index], exact_sums["Skulder"][index] + exact_sums["Eget kapital"][index]
+            if assets != claims:
+                self.problems.append(
+                    f"Balansräkningen {year}-12-31 balanserar inte: tillgångar {format_kronor(assets)}, "
+                    f"skulder och eget kapital {format_kronor(claims)}"
+                )
+            elif sums["Tillgångar"][index] != total[index]:
+                self.problems.append(
+                    f"Balansräkningen {year}-12-31 balanserar inte efter avrundning till hela kronor: "
+                    f"summa tillgångar {format_kronor(sums['Tillgångar'][index])}, summa skulder och eget kapital "
+                    f"{format_kronor(total[index])} (öresavrundning behövs i bokföringen)"
+                )
+        columns = tuple(f"{y}-12-31" for y in years)
+        return Table(BALANCE_SHEET, columns, tuple(rows)), rounded, exact
+
+    def notes(self, rounded_lines: Mapping[str, tuple[Decimal, ...]], exact_lines: Mapping[str, tuple[Decimal, ...]]) -> tuple[Table, ...]:
+        years = (self.year - 1, self.year)
+        columns = tuple(f"{y}-12-31" for y in years)
+        tables = []
+        note_lines = sorted((l for l in self.chart.lines if l.note is not None), key=lambda l: l.note or 0)
+        for line in note_lines:
+            exact_rows: dict[str, list[Decimal]] = {}
+            first_seen: dict[str, tuple[str, datetime.date]] = {}
+            accounts_of_row: dict[str, set[str]] = defaultdict(set)
+            for account in self.chart.accounts_on(line.label):
+                mapping = self.chart.accounts[account]
+                for (name, year, counterparty), amount in self.totals.by_counterparty.items():
+                    if name != account or year > self.year or not amount:
+                        continue
+                    label = mapping.note_row or counterparty
+                    if label is None:
+                        self.problems.append(
+                            f"Kontot {account} har konteringar utan motpart, så Not {line.note} ({line.label}) "
+                            f"kan inte specificeras"
+                        )
+                        continue
+                    values = exact_rows.setdefault(label, [Decimal(0), Decimal(0)])
+                    for index, column_year in enumerate(years):
+                        if year <= column_year:
+                            values[index] += line.section.sign * amount
+                    seen = self.totals.first_seen.get((account, counterparty), datetime.date.max)
+                    if label not in first_seen or (mapping.bas_number, seen) < first_seen[label]:
+                        first_seen[label] = (mapping.bas_number, seen)
+                    accounts_of_row[label].add(account)
+            labels = [label for label, values in exact_rows.items() if any(round_krona(v) for v in values) or any(values)]
+            labels.sort(key=lambda label: (round_krona(exact_rows[label][1]) == 0, first_seen[label], label))
+            rows = [
+                Row(label, "rad", tuple(round_krona(v) for v in exact_rows[label]), accounts=tuple(sorted(accounts_of_row[label])))
+                for label in labels
+            ]
+            sums = _column_sums(rows, 2)
+            for index, year in enumerate(years):
+                exact_sum = sum((exact_rows[label][index] for label in labels), Decimal(0))
+                if exact_sum != exact_lines[line.label][index] or sums[index] != rounded_lines[line.label][index]:
+                    self.problems.append(
+                        f"Not {line.note} ({line.label}) summerar till {format_kronor(sums[index])} men "
+                        f"balansräkningens rad är {format_kronor(rounded_lines[line.label][index])} ({year}-12-31)"
+                    )
+            rows.append(Row("Summa", "summa", sums))
+            tables.append(Table(f"Not {line.note} {line.label}", columns, tuple(rows)))
+        return tuple(tables)
+
+
+def _column_sums(rows: Sequence[Row], width: int) -> tuple[Decimal, ...]:
+    return tuple(sum((row.values[i] for row in rows), Decimal(0)) for i in range(width))
+
+
+def build_annual_report(
+    entries: Sequence[Directive], options: Mapping[str, Any], year: int, totals: PostingTotals | None = None
+) -> AnnualReport:
+    """The statements for ``year`` with ``year - 1`` beside it; ReportError if they cannot be made."""
+    chart, chart_errors = read_chart(entries, options)
+    builder = _Builder(chart, totals or query_posting_totals(entries, options), entries, year)
+    builder.problems.extend(f"{e.source.get('filename')}:{e.source.get('lineno')}: {e.message}" for e in chart_errors)
+    builder.check_mapping()
+    if builder.problems:
+        raise ReportError(builder.problems)
+    for checked_year in (year - 1, year):
+        builder.check_result_transfer(checked_year)
+    income_statement = builder.income_statement()
+    balance_sheet, rounded, exact = builder.balance_sheet()
+    notes = builder.notes(rounded, exact)
+    this_year_result = income_statement.row(RESULT_LABEL).values[2]
+    result_line = next((line for line in chart.lines if line.unbooked_result == "året"), None)
+    if result_line is not None and rounded[result_line.label][1] != this_year_result:
+        builder.problems.append(
+            f"Balansräkningens {result_line.label} {year}-12-31 ({format_kronor(rounded[result_line.label][1])}) "
+            f"är inte resultaträkningens resultat ({format_kronor(this_year_result)}); "
+            f"är föregående års resultat disponerat?"
+        )
+    if builder.problems:
+        raise ReportError(builder.problems)
+    return AnnualReport(str(options.get("title") or ""), year, income_statement, balance_sheet, notes)
