@@ -18,34 +18,29 @@ from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
 D = datetime.date
 
 HEADER = """\
-option "name_assets" "Tillgångar"
-option "name_liabilities" "Skulder"
-option "name_equity" "Eget-kapital"
-option "name_income" "Intäkter"
-option "name_expenses" "Kostnader"
 option "operating_currency" "SEK"
 {plugin}
-2020-01-01 open Tillgångar:1710-Förutbetalda-hyreskostnader SEK
-2020-01-01 open Tillgångar:1790-Övriga-förutbetalda-kostnader SEK
-2020-01-01 open Tillgångar:1930-Företagskonto SEK
-2020-01-01 open Skulder:2440-Leverantörsskulder SEK
-2020-01-01 open Skulder:2640-Ingående-moms SEK
-2020-01-01 open Skulder:2970-Förutbetalda-intäkter SEK
-2020-01-01 open Skulder:2990-Övriga-upplupna-kostnader SEK
-2020-01-01 open Intäkter:3987-Kommunala-bidrag SEK
-2020-01-01 open Intäkter:3994-Medlemsavgifter SEK
-2020-01-01 open Kostnader:5010-Lokalhyra SEK
-2020-01-01 open Kostnader:6230-Datakommunikation SEK
-2020-01-01 open Kostnader:6540-IT-tjänster SEK
-2020-01-01 open Kostnader:6590-Övriga-externa-tjänster SEK
+2020-01-01 open Assets:1710-Förutbetalda-hyreskostnader SEK
+2020-01-01 open Assets:1790-Övriga-förutbetalda-kostnader SEK
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Liabilities:2440-Leverantörsskulder SEK
+2020-01-01 open Liabilities:2640-Ingående-moms SEK
+2020-01-01 open Liabilities:2970-Förutbetalda-intäkter SEK
+2020-01-01 open Liabilities:2990-Övriga-upplupna-kostnader SEK
+2020-01-01 open Income:3987-Kommunala-bidrag SEK
+2020-01-01 open Income:3994-Medlemsavgifter SEK
+2020-01-01 open Expenses:5010-Lokalhyra SEK
+2020-01-01 open Expenses:6230-Datakommunikation SEK
+2020-01-01 open Expenses:6540-IT-tjänster SEK
+2020-01-01 open Expenses:6590-Övriga-externa-tjänster SEK
 """
 
 HUSHAGEN = """
 2022-12-20 * "Fastighets AB Hushagen" "Hyra kv 1 2023"
   ver: "LF12"
   period: "2023-01/2023-03"
-  Kostnader:5010-Lokalhyra            16061 SEK
-  Tillgångar:1930-Företagskonto      -16061 SEK
+  Expenses:5010-Lokalhyra            16061 SEK
+  Assets:1930-Företagskonto      -16061 SEK
 """
 
 VISIT_DALARNA = """
@@ -53,8 +48,8 @@ VISIT_DALARNA = """
   ver: "LF3"
   period: "2021-10/2021-12"
   notpost: "Skuld till Visit Dalarna kv 4"
-  Kostnader:6590-Övriga-externa-tjänster    25067 SEK
-  Skulder:2440-Leverantörsskulder          -25067 SEK
+  Expenses:6590-Övriga-externa-tjänster    25067 SEK
+  Liabilities:2440-Leverantörsskulder          -25067 SEK
 """
 
 
@@ -122,7 +117,7 @@ def test_prepaid_rent_hushagen():
     entries, _ = load_clean(text)
     made = generated(entries)
     assert [entry.date for entry in made] == [D(2022, 12, 20), D(2023, 1, 31), D(2023, 2, 28), D(2023, 3, 31)]
-    rent, prepaid = "Kostnader:5010-Lokalhyra", "Tillgångar:1710-Förutbetalda-hyreskostnader"
+    rent, prepaid = "Expenses:5010-Lokalhyra", "Assets:1710-Förutbetalda-hyreskostnader"
     assert amounts(made[0]) == {prepaid: Decimal(16061), rent: Decimal(-16061)}
     assert [amounts(entry) for entry in made[1:]] == [
         {rent: Decimal(5354), prepaid: Decimal(-5354)},
@@ -156,8 +151,8 @@ def test_generated_entries_are_visible_in_queries():
         "SELECT account, sum(number) AS total WHERE date <= 2022-12-31 GROUP BY account ORDER BY account",
     )
     totals = {account: total for account, total in rows}
-    assert totals["Tillgångar:1710-Förutbetalda-hyreskostnader"] == Decimal(16061)
-    assert totals["Kostnader:5010-Lokalhyra"] == 0
+    assert totals["Assets:1710-Förutbetalda-hyreskostnader"] == Decimal(16061)
+    assert totals["Expenses:5010-Lokalhyra"] == 0
 
 
 def test_prepaid_income_membership_fees_next_year():
@@ -166,13 +161,13 @@ def test_prepaid_income_membership_fees_next_year():
 2022-12-15 * "Bergslagens hembygdsförening" "Medlemsavgift 2023"
   ver: "B40"
   period: "2023-01/2023-12"
-  Tillgångar:1930-Företagskonto      12000 SEK
-  Intäkter:3994-Medlemsavgifter     -12000 SEK
+  Assets:1930-Företagskonto      12000 SEK
+  Income:3994-Medlemsavgifter     -12000 SEK
 """
     )
     entries, _ = load_clean(text)
     made = generated(entries)
-    fees, prepaid = "Intäkter:3994-Medlemsavgifter", "Skulder:2970-Förutbetalda-intäkter"
+    fees, prepaid = "Income:3994-Medlemsavgifter", "Liabilities:2970-Förutbetalda-intäkter"
     assert amounts(made[0]) == {fees: Decimal(12000), prepaid: Decimal(-12000)}
     assert made[0].date == D(2022, 12, 15)
     assert len(made) == 13
@@ -190,40 +185,40 @@ def test_prepaid_amount_excludes_vat_and_uses_the_default_prepaid_account():
 2022-12-28 * "Telia" "Bredband 2023"
   ver: "LF20"
   period: "2023-01-01/2023-12-31"
-  Kostnader:6230-Datakommunikation      12000 SEK
-  Skulder:2640-Ingående-moms             3000 SEK
-  Skulder:2440-Leverantörsskulder      -15000 SEK
+  Expenses:6230-Datakommunikation      12000 SEK
+  Liabilities:2640-Ingående-moms             3000 SEK
+  Liabilities:2440-Leverantörsskulder      -15000 SEK
 """
     )
     entries, _ = load_clean(text)
     made = generated(entries)
     assert amounts(made[0]) == {
-        "Tillgångar:1790-Övriga-förutbetalda-kostnader": Decimal(12000),
-        "Kostnader:6230-Datakommunikation": Decimal(-12000),
+        "Assets:1790-Övriga-förutbetalda-kostnader": Decimal(12000),
+        "Expenses:6230-Datakommunikation": Decimal(-12000),
     }
-    assert balance(entries, "Skulder:2640-Ingående-moms", D(2023, 12, 31)) == Decimal(3000)
+    assert balance(entries, "Liabilities:2640-Ingående-moms", D(2023, 12, 31)) == Decimal(3000)
 
 
 def test_prepaid_account_mapping_is_configurable():
-    config = "{'forutbetalda_kostnader': {'Kostnader:6230-Datakommunikation': 'Tillgångar:1710-Förutbetalda-hyreskostnader'}}"
+    config = "{'forutbetalda_kostnader': {'Expenses:6230-Datakommunikation': 'Assets:1710-Förutbetalda-hyreskostnader'}}"
     text = ledger(
         """
 2022-12-28 * "Telia" "Bredband jan"
   period: "2023-01"
-  Kostnader:6230-Datakommunikation      6000 SEK
-  Tillgångar:1930-Företagskonto        -6000 SEK
+  Expenses:6230-Datakommunikation      6000 SEK
+  Assets:1930-Företagskonto        -6000 SEK
 2022-12-20 * "Fastighets AB Hushagen" "Hyra jan"
   period: "2023-01"
-  Kostnader:5010-Lokalhyra              6000 SEK
-  Tillgångar:1930-Företagskonto        -6000 SEK
+  Expenses:5010-Lokalhyra              6000 SEK
+  Assets:1930-Företagskonto        -6000 SEK
 """,
         config,
     )
     entries, _ = load_clean(text)
     by_source = {entry.payee: entry for entry in generated(entries) if entry.date.year == 2022}
-    assert "Tillgångar:1710-Förutbetalda-hyreskostnader" in amounts(by_source["Telia"])
+    assert "Assets:1710-Förutbetalda-hyreskostnader" in amounts(by_source["Telia"])
     # Replacing the mapping drops the default rent mapping: rent goes to 1790.
-    assert "Tillgångar:1790-Övriga-förutbetalda-kostnader" in amounts(by_source["Fastighets AB Hushagen"])
+    assert "Assets:1790-Övriga-förutbetalda-kostnader" in amounts(by_source["Fastighets AB Hushagen"])
 
 
 def test_two_result_accounts_are_periodised_each_with_its_own_amount():
@@ -232,21 +227,21 @@ def test_two_result_accounts_are_periodised_each_with_its_own_amount():
 2022-12-10 * "Fastighets AB Hushagen" "Hyra och bredband"
   ver: "LF30"
   period: "2023-01/2023-02"
-  Kostnader:5010-Lokalhyra              10000 SEK
-  Kostnader:6230-Datakommunikation       3001 SEK
-  Tillgångar:1930-Företagskonto        -13001 SEK
+  Expenses:5010-Lokalhyra              10000 SEK
+  Expenses:6230-Datakommunikation       3001 SEK
+  Assets:1930-Företagskonto        -13001 SEK
 """
     )
     entries, _ = load_clean(text)
     made = generated(entries)
     assert amounts(made[0]) == {
-        "Tillgångar:1710-Förutbetalda-hyreskostnader": Decimal(10000),
-        "Kostnader:5010-Lokalhyra": Decimal(-10000),
-        "Tillgångar:1790-Övriga-förutbetalda-kostnader": Decimal(3001),
-        "Kostnader:6230-Datakommunikation": Decimal(-3001),
+        "Assets:1710-Förutbetalda-hyreskostnader": Decimal(10000),
+        "Expenses:5010-Lokalhyra": Decimal(-10000),
+        "Assets:1790-Övriga-förutbetalda-kostnader": Decimal(3001),
+        "Expenses:6230-Datakommunikation": Decimal(-3001),
     }
-    assert amounts(made[2])["Kostnader:6230-Datakommunikation"] == Decimal(1500)
-    assert amounts(made[1])["Kostnader:6230-Datakommunikation"] == Decimal(1501)
+    assert amounts(made[2])["Expenses:6230-Datakommunikation"] == Decimal(1500)
+    assert amounts(made[1])["Expenses:6230-Datakommunikation"] == Decimal(1501)
 
 
 def test_notpost_overrides_payee_as_counterparty_of_prepaid_posting():
@@ -255,13 +250,13 @@ def test_notpost_overrides_payee_as_counterparty_of_prepaid_posting():
 2022-12-20 * "Fastighets AB Hushagen" "Hyra kv 1 2023"
   period: "2023-01/2023-03"
   notpost: "Förutbetald hyra Hushagen"
-  Kostnader:5010-Lokalhyra            16061 SEK
-  Tillgångar:1930-Företagskonto      -16061 SEK
+  Expenses:5010-Lokalhyra            16061 SEK
+  Assets:1930-Företagskonto      -16061 SEK
 """
     )
     entries, _ = load_clean(text)
     made = generated(entries)
-    assert {counterparty(entry, "Tillgångar:1710-Förutbetalda-hyreskostnader") for entry in made} == {
+    assert {counterparty(entry, "Assets:1710-Förutbetalda-hyreskostnader") for entry in made} == {
         "Förutbetald hyra Hushagen"
     }
 
@@ -272,13 +267,13 @@ def test_months_up_to_the_booking_month_stay_where_booked():
 2022-03-15 * "Fastighets AB Hushagen" "Hyra jan-jun"
   ver: "LF5"
   period: "2022-01/2022-06"
-  Kostnader:5010-Lokalhyra            60000 SEK
-  Tillgångar:1930-Företagskonto      -60000 SEK
+  Expenses:5010-Lokalhyra            60000 SEK
+  Assets:1930-Företagskonto      -60000 SEK
 """
     )
     entries, _ = load_clean(text)
     made = generated(entries)
-    assert amounts(made[0])["Tillgångar:1710-Förutbetalda-hyreskostnader"] == Decimal(30000)
+    assert amounts(made[0])["Assets:1710-Förutbetalda-hyreskostnader"] == Decimal(30000)
     assert [entry.date for entry in made[1:]] == [D(2022, 4, 30), D(2022, 5, 31), D(2022, 6, 30)]
 
 
@@ -287,8 +282,8 @@ def test_link_falls_back_to_file_and_line_without_ver():
         """
 2022-12-20 * "Fastighets AB Hushagen" "Hyra kv 1 2023"
   period: "2023-01/2023-03"
-  Kostnader:5010-Lokalhyra            16061 SEK
-  Tillgångar:1930-Företagskonto      -16061 SEK
+  Expenses:5010-Lokalhyra            16061 SEK
+  Assets:1930-Företagskonto      -16061 SEK
 """
     )
     entries, _ = load_clean(text)
@@ -305,7 +300,7 @@ def test_accrued_cost_visit_dalarna_with_notpost():
     text = ledger(VISIT_DALARNA)
     entries, _ = load_clean(text)
     accrual, reversal = generated(entries)
-    cost, accrued = "Kostnader:6590-Övriga-externa-tjänster", "Skulder:2990-Övriga-upplupna-kostnader"
+    cost, accrued = "Expenses:6590-Övriga-externa-tjänster", "Liabilities:2990-Övriga-upplupna-kostnader"
     assert accrual.date == D(2021, 12, 31)
     assert amounts(accrual) == {cost: Decimal(25067), accrued: Decimal(-25067)}
     assert counterparty(accrual, accrued) == "Skuld till Visit Dalarna kv 4"
@@ -332,14 +327,14 @@ def test_accrued_cost_without_notpost_gets_the_default_note_row():
 2022-01-25 * "Konsultbyrån Falun AB" "Konsultarvode kv 4 2021"
   ver: "LF4"
   period: "2021-10/2021-12"
-  Kostnader:6590-Övriga-externa-tjänster    30000 SEK
-  Skulder:2440-Leverantörsskulder          -30000 SEK
+  Expenses:6590-Övriga-externa-tjänster    30000 SEK
+  Liabilities:2440-Leverantörsskulder          -30000 SEK
 """
     )
     entries, _ = load_clean(text)
     accrual, _reversal = generated(entries)
-    assert counterparty(accrual, "Skulder:2990-Övriga-upplupna-kostnader") == "Upplupna kostnader"
-    assert balance(entries, "Skulder:2990-Övriga-upplupna-kostnader", D(2021, 12, 31)) == Decimal(-30000)
+    assert counterparty(accrual, "Liabilities:2990-Övriga-upplupna-kostnader") == "Upplupna kostnader"
+    assert balance(entries, "Liabilities:2990-Övriga-upplupna-kostnader", D(2021, 12, 31)) == Decimal(-30000)
 
 
 def test_default_note_row_is_configurable():
@@ -347,14 +342,14 @@ def test_default_note_row_is_configurable():
         """
 2022-01-25 * "Konsultbyrån Falun AB" "Konsultarvode kv 4 2021"
   period: "2021-10/2021-12"
-  Kostnader:6590-Övriga-externa-tjänster    30000 SEK
-  Skulder:2440-Leverantörsskulder          -30000 SEK
+  Expenses:6590-Övriga-externa-tjänster    30000 SEK
+  Liabilities:2440-Leverantörsskulder          -30000 SEK
 """,
         "{'upplupna_kostnader_notrad': 'Övriga upplupna kostnader'}",
     )
     entries, _ = load_clean(text)
     accrual, _reversal = generated(entries)
-    assert counterparty(accrual, "Skulder:2990-Övriga-upplupna-kostnader") == "Övriga upplupna kostnader"
+    assert counterparty(accrual, "Liabilities:2990-Övriga-upplupna-kostnader") == "Övriga upplupna kostnader"
 
 
 def test_accrued_income():
@@ -363,13 +358,13 @@ def test_accrued_income():
 2022-02-10 * "Ludvika kommun" "Verksamhetsbidrag nov-dec 2021"
   ver: "B7"
   period: "2021-11/2021-12"
-  Tillgångar:1930-Företagskonto       20000 SEK
-  Intäkter:3987-Kommunala-bidrag     -20000 SEK
+  Assets:1930-Företagskonto       20000 SEK
+  Income:3987-Kommunala-bidrag     -20000 SEK
 """
     )
     entries, _ = load_clean(text)
     accrual, reversal = generated(entries)
-    grant, accrued = "Intäkter:3987-Kommunala-bidrag", "Tillgångar:1790-Övriga-förutbetalda-kostnader"
+    grant, accrued = "Income:3987-Kommunala-bidrag", "Assets:1790-Övriga-förutbetalda-kostnader"
     assert accrual.date == D(2021, 12, 31)
     assert amounts(accrual) == {grant: Decimal(-20000), accrued: Decimal(20000)}
     assert amounts(reversal) == {grant: Decimal(20000), accrued: Decimal(-20000)}
@@ -385,8 +380,8 @@ def test_period_across_previous_year_booking_month_and_later_months():
 2022-01-15 * "Konsultbyrån Falun AB" "Support dec-mar"
   ver: "LF2"
   period: "2021-12/2022-03"
-  Kostnader:6540-IT-tjänster                40000 SEK
-  Skulder:2440-Leverantörsskulder          -40000 SEK
+  Expenses:6540-IT-tjänster                40000 SEK
+  Liabilities:2440-Leverantörsskulder          -40000 SEK
 """
     )
     entries, _ = load_clean(text)
@@ -398,13 +393,13 @@ def test_period_across_previous_year_booking_month_and_later_months():
         D(2022, 2, 28),
         D(2022, 3, 31),
     ]
-    it = "Kostnader:6540-IT-tjänster"
+    it = "Expenses:6540-IT-tjänster"
     assert balance(entries, it, D(2021, 12, 31)) == Decimal(10000)
     assert balance(entries, it, D(2022, 1, 31), D(2022, 1, 1)) == Decimal(10000)
     assert balance(entries, it, D(2022, 12, 31), D(2022, 1, 1)) == Decimal(30000)
-    assert balance(entries, "Tillgångar:1790-Övriga-förutbetalda-kostnader", D(2022, 1, 31)) == Decimal(20000)
+    assert balance(entries, "Assets:1790-Övriga-förutbetalda-kostnader", D(2022, 1, 31)) == Decimal(20000)
     # The prepaid part has no payee problem: the payee is the counterparty.
-    assert counterparty(made[2], "Tillgångar:1790-Övriga-förutbetalda-kostnader") == "Konsultbyrån Falun AB"
+    assert counterparty(made[2], "Assets:1790-Övriga-förutbetalda-kostnader") == "Konsultbyrån Falun AB"
 
 
 def test_accrual_over_two_year_ends_keeps_the_whole_liability():
@@ -413,13 +408,13 @@ def test_accrual_over_two_year_ends_keeps_the_whole_liability():
 2022-01-20 * "Konsultbyrån Falun AB" "Tjänst dec 2020 - dec 2021"
   ver: "LF1"
   period: "2020-12/2021-12"
-  Kostnader:6590-Övriga-externa-tjänster    13000 SEK
-  Skulder:2440-Leverantörsskulder          -13000 SEK
+  Expenses:6590-Övriga-externa-tjänster    13000 SEK
+  Liabilities:2440-Leverantörsskulder          -13000 SEK
 """,
         "{'max_avstand_manader': 24}",
     )
     entries, _ = load_clean(text)
-    cost, accrued = "Kostnader:6590-Övriga-externa-tjänster", "Skulder:2990-Övriga-upplupna-kostnader"
+    cost, accrued = "Expenses:6590-Övriga-externa-tjänster", "Liabilities:2990-Övriga-upplupna-kostnader"
     assert balance(entries, cost, D(2020, 12, 31)) == Decimal(1000)
     assert balance(entries, cost, D(2021, 12, 31), D(2021, 1, 1)) == Decimal(12000)
     assert balance(entries, cost, D(2022, 12, 31), D(2022, 1, 1)) == 0
@@ -434,8 +429,8 @@ SMALL = """
 2022-12-20 * "Fastighets AB Hushagen" "Förråd kv 1 2023"
   ver: "LF13"
   period: "2023-01/2023-03"
-  Kostnader:5010-Lokalhyra             3000 SEK
-  Tillgångar:1930-Företagskonto       -3000 SEK
+  Expenses:5010-Lokalhyra             3000 SEK
+  Assets:1930-Företagskonto       -3000 SEK
 """
 
 
@@ -491,8 +486,8 @@ BAD_TEMPLATE = """
 2022-11-10 * "Konsultbyrån Falun AB" "Felaktig post"
   ver: "LF99"
 {meta}
-  Kostnader:6590-Övriga-externa-tjänster    12000 SEK
-  Skulder:2440-Leverantörsskulder          -12000 SEK
+  Expenses:6590-Övriga-externa-tjänster    12000 SEK
+  Liabilities:2440-Leverantörsskulder          -12000 SEK
 """
 
 
@@ -530,8 +525,8 @@ def test_source_without_result_account_posting_is_an_error():
         """
 2022-12-20 * "Fastighets AB Hushagen" "Deposition"
   period: "2023-01/2023-03"
-  Tillgångar:1710-Förutbetalda-hyreskostnader    16061 SEK
-  Tillgångar:1930-Företagskonto                 -16061 SEK
+  Assets:1710-Förutbetalda-hyreskostnader    16061 SEK
+  Assets:1930-Företagskonto                 -16061 SEK
 """
         + VISIT_DALARNA
     )
@@ -547,8 +542,8 @@ def test_prepaid_item_without_payee_or_notpost_is_an_error():
         """
 2022-12-20 * "Hyra kv 1 2023"
   period: "2023-01/2023-03"
-  Kostnader:5010-Lokalhyra            16061 SEK
-  Tillgångar:1930-Företagskonto      -16061 SEK
+  Expenses:5010-Lokalhyra            16061 SEK
+  Assets:1930-Företagskonto      -16061 SEK
 """
         + VISIT_DALARNA
     )
@@ -577,8 +572,8 @@ def test_period_within_the_booking_year_up_to_the_booking_month_is_a_no_op(date,
         f"""
 {date} * "Konsultbyrån Falun AB" "Ingenting att periodisera"
   period: "{period}"
-  Kostnader:6590-Övriga-externa-tjänster    12000 SEK
-  Skulder:2440-Leverantörsskulder          -12000 SEK
+  Expenses:6590-Övriga-externa-tjänster    12000 SEK
+  Liabilities:2440-Leverantörsskulder          -12000 SEK
 """
     )
     entries, _ = load_clean(text)
@@ -592,8 +587,8 @@ def test_entries_generated_by_another_rule_are_never_sources():
 2022-12-15 * "Medlem" "Medlemsavgift 2023"
   regel: "medlemsavgift"
   period: "2023-01/2023-12"
-  Tillgångar:1930-Företagskonto      12000 SEK
-  Intäkter:3994-Medlemsavgifter     -12000 SEK
+  Assets:1930-Företagskonto      12000 SEK
+  Income:3994-Medlemsavgifter     -12000 SEK
 """
     )
     entries, _ = load_clean(text)
@@ -624,8 +619,8 @@ def test_input_entries_are_not_mutated():
     "config, message",
     [
         ("{'sma_poster': 'ibland'}", "sma_poster"),
-        ("{'upplupen_kostnad': 'Kostnader:6590-Övriga-externa-tjänster'}", "inget balanskonto"),
-        ("{'forutbetalda_kostnader': {'Skulder:2440-Leverantörsskulder': 'Tillgångar:1790-Övriga-förutbetalda-kostnader'}}", "inget kostnadskonto"),
+        ("{'upplupen_kostnad': 'Expenses:6590-Övriga-externa-tjänster'}", "inget balanskonto"),
+        ("{'forutbetalda_kostnader': {'Liabilities:2440-Leverantörsskulder': 'Assets:1790-Övriga-förutbetalda-kostnader'}}", "inget kostnadskonto"),
         ("{'forutbetald_intakt': 'inte ett konto'}", "ogiltigt kontonamn"),
         ("{'k2_grans': 5000.0}", "väntade int"),
         ("{'okand': 1}", "okända inställningar"),

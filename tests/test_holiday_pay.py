@@ -16,27 +16,22 @@ from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
 
 D = datetime.date
 
-LIABILITY = "Skulder:2920-Upplupna-semesterlöner"
-CHANGE = "Kostnader:7290-Förändring-semesterlöneskuld"
-FEES_LIABILITY = "Skulder:2941-Beräknade-sociala-avgifter"
-FEES_COST = "Kostnader:7519-Sociala-avgifter-semesterlöneskuld"
+LIABILITY = "Liabilities:2920-Upplupna-semesterlöner"
+CHANGE = "Expenses:7290-Förändring-semesterlöneskuld"
+FEES_LIABILITY = "Liabilities:2941-Beräknade-sociala-avgifter"
+FEES_COST = "Expenses:7519-Sociala-avgifter-semesterlöneskuld"
 
 HEADER = """\
-option "name_assets" "Tillgångar"
-option "name_liabilities" "Skulder"
-option "name_equity" "Eget-kapital"
-option "name_income" "Intäkter"
-option "name_expenses" "Kostnader"
 option "operating_currency" "SEK"
 {plugins}
-2020-01-01 open Tillgångar:1930-Företagskonto SEK
-2020-01-01 open Skulder:2920-Upplupna-semesterlöner SEK
-2020-01-01 open Skulder:2941-Beräknade-sociala-avgifter SEK
-2020-01-01 open Skulder:2943-Beräknad-särskild-löneskatt SEK
-2020-01-01 open Kostnader:7290-Förändring-semesterlöneskuld SEK
-2020-01-01 open Kostnader:7519-Sociala-avgifter-semesterlöneskuld SEK
-2020-01-01 open Kostnader:7533-Särskild-löneskatt-pension SEK
-2020-01-01 open Kostnader:7411-Pensionsförsäkringspremier SEK
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Liabilities:2920-Upplupna-semesterlöner SEK
+2020-01-01 open Liabilities:2941-Beräknade-sociala-avgifter SEK
+2020-01-01 open Liabilities:2943-Beräknad-särskild-löneskatt SEK
+2020-01-01 open Expenses:7290-Förändring-semesterlöneskuld SEK
+2020-01-01 open Expenses:7519-Sociala-avgifter-semesterlöneskuld SEK
+2020-01-01 open Expenses:7533-Särskild-löneskatt-pension SEK
+2020-01-01 open Expenses:7411-Pensionsförsäkringspremier SEK
 2021-01-01 custom "procentsats" "arbetsgivaravgift" 31.42
 2022-01-01 custom "procentsats" "arbetsgivaravgift" 31.42
   kalla: "Skatteverket, arbetsgivaravgifter 2022"
@@ -199,14 +194,14 @@ def test_balance_includes_manual_entries_up_to_the_date():
     text = ledger(
         """
 2022-06-30 * "Semesterlön utbetald ur skulden"
-  Skulder:2920-Upplupna-semesterlöner        -5000 SEK
-  Tillgångar:1930-Företagskonto               5000 SEK
+  Liabilities:2920-Upplupna-semesterlöner        -5000 SEK
+  Assets:1930-Företagskonto               5000 SEK
 2022-12-31 * "Samma dag, före beräkningen"
-  Skulder:2920-Upplupna-semesterlöner        -1000 SEK
-  Tillgångar:1930-Företagskonto               1000 SEK
+  Liabilities:2920-Upplupna-semesterlöner        -1000 SEK
+  Assets:1930-Företagskonto               1000 SEK
 2023-01-15 * "Efter bokslutet: räknas inte"
-  Skulder:2920-Upplupna-semesterlöner        -7000 SEK
-  Tillgångar:1930-Företagskonto               7000 SEK
+  Liabilities:2920-Upplupna-semesterlöner        -7000 SEK
+  Assets:1930-Företagskonto               7000 SEK
 """
         + ANDERS_2022
     )
@@ -225,16 +220,16 @@ def test_no_change_books_nothing_and_running_again_adds_nothing():
 
 def test_accounts_are_configurable():
     config = (
-        "{'semesterloneskuld': 'Skulder:2940-Upplupna-sociala-avgifter', "
-        "'sociala_avgifter_kostnad': 'Kostnader:7533-Särskild-löneskatt-pension'}"
+        "{'semesterloneskuld': 'Liabilities:2940-Upplupna-sociala-avgifter', "
+        "'sociala_avgifter_kostnad': 'Expenses:7533-Särskild-löneskatt-pension'}"
     )
-    text = ledger("2020-01-01 open Skulder:2940-Upplupna-sociala-avgifter SEK\n" + ANDERS_2022, config)
+    text = ledger("2020-01-01 open Liabilities:2940-Upplupna-sociala-avgifter SEK\n" + ANDERS_2022, config)
     entries, _ = load_clean(text)
     (entry,) = generated(entries)
     assert set(amounts(entry)) == {
         CHANGE,
-        "Skulder:2940-Upplupna-sociala-avgifter",
-        "Kostnader:7533-Särskild-löneskatt-pension",
+        "Liabilities:2940-Upplupna-sociala-avgifter",
+        "Expenses:7533-Särskild-löneskatt-pension",
         FEES_LIABILITY,
     }
 

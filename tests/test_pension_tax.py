@@ -17,26 +17,21 @@ from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
 D = datetime.date
 CHART_OF_ACCOUNTS = Path(__file__).resolve().parent.parent / "ledger" / "kontoplan.beancount"
 
-PREMIUMS = "Kostnader:7411-Pensionsförsäkringspremier"
-TAX_COST = "Kostnader:7533-Särskild-löneskatt-pension"
-TAX_LIABILITY = "Skulder:2943-Beräknad-särskild-löneskatt"
+PREMIUMS = "Expenses:7411-Pensionsförsäkringspremier"
+TAX_COST = "Expenses:7533-Särskild-löneskatt-pension"
+TAX_LIABILITY = "Liabilities:2943-Beräknad-särskild-löneskatt"
 
 OPTIONS = """\
-option "name_assets" "Tillgångar"
-option "name_liabilities" "Skulder"
-option "name_equity" "Eget-kapital"
-option "name_income" "Intäkter"
-option "name_expenses" "Kostnader"
 option "operating_currency" "SEK"
 """
 
 HEADER = OPTIONS + """\
 {plugins}
-2020-01-01 open Tillgångar:1930-Företagskonto SEK
-2020-01-01 open Skulder:2943-Beräknad-särskild-löneskatt SEK
-2020-01-01 open Kostnader:7411-Pensionsförsäkringspremier SEK
-2020-01-01 open Kostnader:7412-Pensionsförsäkringspremier-extra SEK
-2020-01-01 open Kostnader:7533-Särskild-löneskatt-pension SEK
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Liabilities:2943-Beräknad-särskild-löneskatt SEK
+2020-01-01 open Expenses:7411-Pensionsförsäkringspremier SEK
+2020-01-01 open Expenses:7412-Pensionsförsäkringspremier-extra SEK
+2020-01-01 open Expenses:7533-Särskild-löneskatt-pension SEK
 2021-01-01 custom "procentsats" "särskild löneskatt" 24.26
 2022-01-01 custom "procentsats" "särskild löneskatt" 24.26
 """
@@ -44,21 +39,21 @@ HEADER = OPTIONS + """\
 # 2021: 355 791 in premiums; 2022: 343 961 (the association's real books).
 YEARS = """
 2021-03-31 * "Folksam" "Pensionspremier kv 1"
-  Kostnader:7411-Pensionsförsäkringspremier    88947 SEK
-  Tillgångar:1930-Företagskonto               -88947 SEK
+  Expenses:7411-Pensionsförsäkringspremier    88947 SEK
+  Assets:1930-Företagskonto               -88947 SEK
 2021-09-30 * "Folksam" "Pensionspremier kv 2-3"
-  Kostnader:7411-Pensionsförsäkringspremier   177894 SEK
-  Tillgångar:1930-Företagskonto              -177894 SEK
+  Expenses:7411-Pensionsförsäkringspremier   177894 SEK
+  Assets:1930-Företagskonto              -177894 SEK
 2021-12-20 * "Folksam" "Pensionspremier kv 4"
-  Kostnader:7411-Pensionsförsäkringspremier    88950 SEK
-  Tillgångar:1930-Företagskonto               -88950 SEK
+  Expenses:7411-Pensionsförsäkringspremier    88950 SEK
+  Assets:1930-Företagskonto               -88950 SEK
 2021-12-31 custom "bokslut" "Årsbokslut 2021"
 2022-06-30 * "Folksam" "Pensionspremier första halvåret"
-  Kostnader:7411-Pensionsförsäkringspremier   171980 SEK
-  Tillgångar:1930-Företagskonto              -171980 SEK
+  Expenses:7411-Pensionsförsäkringspremier   171980 SEK
+  Assets:1930-Företagskonto              -171980 SEK
 2022-12-20 * "Folksam" "Pensionspremier andra halvåret"
-  Kostnader:7411-Pensionsförsäkringspremier   171981 SEK
-  Tillgångar:1930-Företagskonto              -171981 SEK
+  Expenses:7411-Pensionsförsäkringspremier   171981 SEK
+  Assets:1930-Företagskonto              -171981 SEK
 2022-12-31 custom "bokslut" "Årsbokslut 2022"
 """
 
@@ -125,8 +120,8 @@ def test_year_without_closing_is_not_booked_and_year_without_premiums_needs_no_r
     text = ledger(
         """
 2023-05-31 * "Folksam" "Pensionspremier"
-  Kostnader:7411-Pensionsförsäkringspremier    1000 SEK
-  Tillgångar:1930-Företagskonto               -1000 SEK
+  Expenses:7411-Pensionsförsäkringspremier    1000 SEK
+  Assets:1930-Företagskonto               -1000 SEK
 2024-12-31 custom "bokslut" "Årsbokslut 2024"
 """
     )
@@ -139,15 +134,15 @@ def test_premiums_from_earlier_plugins_and_configured_accounts_count():
         """
 2022-03-31 * "Folksam" "Premie, skapad av en tidigare regel"
   regel: "annan regel"
-  Kostnader:7411-Pensionsförsäkringspremier    10000 SEK
-  Tillgångar:1930-Företagskonto               -10000 SEK
+  Expenses:7411-Pensionsförsäkringspremier    10000 SEK
+  Assets:1930-Företagskonto               -10000 SEK
 2022-04-30 * "Folksam" "Extra premie"
-  Kostnader:7412-Pensionsförsäkringspremier-extra  5000 SEK
-  Tillgångar:1930-Företagskonto                   -5000 SEK
+  Expenses:7412-Pensionsförsäkringspremier-extra  5000 SEK
+  Assets:1930-Företagskonto                   -5000 SEK
 2022-12-31 custom "bokslut" "Årsbokslut 2022"
 """,
-        "{'pensionspremier': ['Kostnader:7411-Pensionsförsäkringspremier', "
-        "'Kostnader:7412-Pensionsförsäkringspremier-extra']}",
+        "{'pensionspremier': ['Expenses:7411-Pensionsförsäkringspremier', "
+        "'Expenses:7412-Pensionsförsäkringspremier-extra']}",
     )
     entries, _ = load_clean(text)
     (entry,) = generated(entries)
@@ -185,19 +180,19 @@ plugin "bergslaget_plugins.pension_tax"
 2022-01-01 custom "procentsats" "arbetsgivaravgift" 31.42
 2022-01-01 custom "procentsats" "särskild löneskatt" 24.26
 2022-06-30 * "Folksam" "Pensionspremier"
-  Kostnader:7411-Pensionsförsäkringspremier   343961 SEK
-  Tillgångar:1930-Företagskonto              -343961 SEK
+  Expenses:7411-Pensionsförsäkringspremier   343961 SEK
+  Assets:1930-Företagskonto              -343961 SEK
 2022-12-20 * "Fastighets AB Hushagen" "Hyra kv 1 2023"
   ver: "LF12"
   period: "2023-01/2023-03"
-  Kostnader:5010-Lokalhyra            16061 SEK
-  Tillgångar:1930-Företagskonto      -16061 SEK
+  Expenses:5010-Lokalhyra            16061 SEK
+  Assets:1930-Företagskonto      -16061 SEK
 2022-01-20 * "Visit Dalarna" "Marknadsföring kv 4 2021"
   ver: "LF3"
   period: "2021-10/2021-12"
   notpost: "Skuld till Visit Dalarna kv 4"
-  Kostnader:6590-Övriga-externa-tjänster    25067 SEK
-  Skulder:2440-Leverantörsskulder          -25067 SEK
+  Expenses:6590-Övriga-externa-tjänster    25067 SEK
+  Liabilities:2440-Leverantörsskulder          -25067 SEK
 2022-12-31 custom "semesterlöneskuld" "Anders Edström"
   sparade_dagar: 42
   dagsats: 2470
@@ -207,7 +202,7 @@ plugin "bergslaget_plugins.pension_tax"
     entries, _ = load_clean(text)
     assert len(generated(entries, "periodisering")) == 6
     (holiday,) = generated(entries, "semesterlöneskuld")
-    assert amounts(holiday)["Skulder:2941-Beräknade-sociala-avgifter"] == Decimal(-32595)
+    assert amounts(holiday)["Liabilities:2941-Beräknade-sociala-avgifter"] == Decimal(-32595)
     (tax,) = generated(entries)
     assert amounts(tax)[TAX_COST] == Decimal(83445)
     assert tax.meta["lineno"] == lineno_of(text, "Årsbokslut 2022")

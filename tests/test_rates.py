@@ -17,11 +17,6 @@ from bergslaget_plugins.rates import (
 )
 
 HEADER = """\
-option "name_assets" "Tillgångar"
-option "name_liabilities" "Skulder"
-option "name_equity" "Eget-kapital"
-option "name_income" "Intäkter"
-option "name_expenses" "Kostnader"
 """
 
 RATES = HEADER + """\
