@@ -1,0 +1,359 @@
+"""Open customer invoices in the books, and which invoices a payment clears.
+
+Invoices
+--------
+A customer invoice is a transaction with the link ``^faktura-<nummer>`` and the
+metadata ``faktura: "<nummer>"`` (plus ``ocr`` and ``medlem``), booked on
+``Tillgångar:1510-Kundfordringar``. Its *open amount* is the sum of all postings to
+1510 that carry its link: the invoice minus the payments already booked against it.
+A transaction with several invoice links (one payment for several invoices) tells on
+each 1510 posting which invoice it belongs to, with posting metadata ``faktura``.
+
+Members are the ``custom "medlem" "<namn>"`` directives; the optional ``bankgiro``
+metadata is the member's own bankgiro number.
+
+Matching a payment
+------------------
+1. **OCR**: every reference of the payment (BgMax TK20/TK21 and the extra references
+   TK22/TK23) must be the ``ocr`` of an invoice, and together the invoices' open
+   amounts must equal the amount paid (a reference with its own amount must equal
+   that invoice's open amount). Then the payment clears them all. When the references
+   name invoices but the amounts differ, or an invoice is already paid, the payment is
+   *not* placed: it goes to the OBS account with the reason.
+2. **Sender bankgiro**, when no reference names an invoice: the member whose
+   ``bankgiro`` is the sender's, if exactly one of that member's open invoices has
+   exactly the amount paid.
+3. **Payer name** (BgMax TK26) against the member names, ignoring case and spaces,
+   with the same condition.
+
+Everything else is booked on ``Skulder:2999-OBS-konto`` with flag ``!`` and a
+narration that says why, for example ``Ingen öppen faktura med OCR 12345`` or
+``Betalt 15 000,00 men fakturan 2022101 har 15 268,00 öppet``.
+
+Deductions (BgMax TK21) are matched the same way with a negative amount: they clear a
+credit invoice (negative open amount) named by their reference.
+
+The ledger keeps track of what a run has matched: a second payment of the same
+invoice in the same file finds it already paid.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from beancount.core.data import Custom, Directive, Transaction
+
+from bergslaget_plugins.generated import link_name
+from bergslaget_plugins.money import format_swedish
+
+from importers.common import LedgerError, bankgiro_digits, format_bankgiro, place
+
+RECEIVABLES_ACCOUNT = "Tillgångar:1510-Kundfordringar"
+INVOICE_KEY = "faktura"
+OCR_KEY = "ocr"
+MEMBER_KEY = "medlem"
+COUNTERPARTY_KEY = "motpart"
+MEMBER_DIRECTIVE = "medlem"
+LINK_PREFIX = "faktura-"
+ZERO = Decimal(0)
+
+
+def invoice_link(number: str) -> str:
+    """The link an invoice shares with its payments: ``faktura-2022101``."""
+    return link_name("faktura", number)
+
+
+def normalised_name(name: str) -> str:
+    """Names compare without regard to case and spaces."""
+    return "".join(name.split()).casefold()
+
+
+@dataclass
+class Invoice:
+    """A customer invoice in the books; ``open_amount`` falls as payments are matched."""
+
+    number: str
+    date: datetime.date
+    member: str
+    ocr: str | None
+    narration: str
+    invoiced: Decimal
+    open_amount: Decimal
+    source: str = ""
+
+    @property
+    def link(self) -> str:
+        return invoice_link(self.number)
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    bankgiro: str | None  # digits only, without leading zeros
+
+
+@dataclass
+class InvoiceLedger:
+    """The invoices and members of the books, with lookups for matching."""
+
+    invoices: dict[str, Invoice] = field(default_factory=dict)
+    members: list[Member] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_ocr: dict[str, Invoice] = {}
+        for invoice in self.invoices.values():
+            if not invoice.ocr:
+                continue
+            other = self._by_ocr.get(invoice.ocr)
+            if other is not None:
+                raise LedgerError(
+                    f"OCR {invoice.ocr} används av två fakturor: {other.number} ({other.source}) "
+                    f"och {invoice.number} ({invoice.source})"
+                )
+            self._by_ocr[invoice.ocr] = invoice
+
+    def by_ocr(self, reference: str) -> Invoice | None:
+        return self._by_ocr.get(reference)
+
+    def members_with_bankgiro(self, bankgiro: str) -> list[Member]:
+        digits = bankgiro_digits(bankgiro)
+        return [member for member in self.members if digits and member.bankgiro == digits]
+
+    def members_named(self, name: str) -> list[Member]:
+        wanted = normalised_name(name)
+        return [member for member in self.members if wanted and normalised_name(member.name) == wanted]
+
+    def open_invoices_of(self, member: Member) -> list[Invoice]:
+        wanted = normalised_name(member.name)
+        return [
+            invoice
+            for invoice in self.invoices.values()
+            if invoice.open_amount != ZERO and normalised_name(invoice.member) == wanted
+        ]
+
+    def settle(self, allocations: Iterable[Allocation]) -> None:
+        """Record that ``allocations`` have been booked: the invoices' open amounts fall."""
+        for allocation in allocations:
+            allocation.invoice.open_amount -= allocation.amount
+
+
+def _invoice_numbers_of(entry: Transaction) -> list[str]:
+    return sorted(link[len(LINK_PREFIX):] for link in entry.links if link.startswith(LINK_PREFIX))
+
+
+def read_invoice_ledger(entries: Sequence[Directive], receivables: str = RECEIVABLES_ACCOUNT) -> InvoiceLedger:
+    """Invoices (with open amounts) and members from the books' entries."""
+    open_amounts: dict[str, Decimal] = {}
+    details: dict[str, Transaction] = {}
+    members: list[Member] = []
+    for entry in entries:
+        if isinstance(entry, Custom) and entry.type == MEMBER_DIRECTIVE and entry.values:
+            name = str(entry.values[0].value)
+            bankgiro = entry.meta.get("bankgiro")
+            members.append(Member(name, bankgiro_digits(str(bankgiro)) if bankgiro else None))
+            continue
+        if not isinstance(entry, Transaction):
+            continue
+        numbers = _invoice_numbers_of(entry)
+        if not numbers:
+            continue
+        own_number = entry.meta.get(INVOICE_KEY)
+        if own_number is not None and str(own_number) in numbers:
+            if str(own_number) in details:
+                first = details[str(own_number)]
+                raise LedgerError(f"Fakturan {own_number} är bokförd två gånger: {place(first)} och {place(entry)}")
+            details[str(own_number)] = entry
+        for posting in entry.postings:
+            if posting.account != receivables or posting.units is None:
+                continue
+            stated = (posting.meta or {}).get(INVOICE_KEY)
+            if stated is not None:
+                number = str(stated)
+            elif len(numbers) == 1:
+                number = numbers[0]
+            else:
+                raise LedgerError(
+                    f"Verifikationen {entry.meta.get('ver', '')} ({place(entry)}) har flera fakturalänkar; "
+                    f"varje kontering på {receivables} måste ange sin faktura med metadata faktura:"
+                )
+            open_amounts[number] = open_amounts.get(number, ZERO) + posting.units.number
+    invoices: dict[str, Invoice] = {}
+    for number, entry in details.items():
+        invoiced = sum(
+            (p.units.number for p in entry.postings if p.account == receivables and p.units is not None), ZERO
+        )
+        member = entry.meta.get(MEMBER_KEY) or _counterparty(entry, receivables) or entry.payee or ""
+        ocr = entry.meta.get(OCR_KEY)
+        invoices[number] = Invoice(
+            number=number,
+            date=entry.date,
+            member=str(member),
+            ocr=str(ocr) if ocr is not None else None,
+            narration=entry.narration or "",
+            invoiced=invoiced,
+            open_amount=open_amounts.get(number, ZERO),
+            source=place(entry),
+        )
+    return InvoiceLedger(invoices, members)
+
+
+def _counterparty(entry: Transaction, receivables: str) -> str | None:
+    for posting in entry.postings:
+        if posting.account == receivables and posting.meta and posting.meta.get(COUNTERPARTY_KEY):
+            return str(posting.meta[COUNTERPARTY_KEY])
+    return None
+
+
+# --- Matching --------------------------------------------------------------------
+
+
+class MatchMethod(enum.Enum):
+    OCR = "ocr"
+    BANKGIRO = "bankgiro"
+    NAME = "namn"
+
+
+@dataclass(frozen=True)
+class StatedReference:
+    """A reference given with a payment; ``amount`` is the part the payer assigned to it, if any."""
+
+    reference: str
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """What matching needs to know about a payment. ``amount`` is negative for a deduction."""
+
+    amount: Decimal
+    references: tuple[StatedReference, ...] = ()
+    sender_bankgiro: str = ""
+    payer_name: str = ""
+
+
+@dataclass(frozen=True)
+class Allocation:
+    invoice: Invoice
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Match:
+    """The invoices a payment clears, or (no allocations) the reason it cannot be placed."""
+
+    allocations: tuple[Allocation, ...] = ()
+    method: MatchMethod | None = None
+    reason: str = ""
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.allocations)
+
+
+def _money(amount: Decimal) -> str:
+    return format_swedish(amount)
+
+
+def _paid(amount: Decimal) -> str:
+    return f"Betalt {_money(amount)}" if amount >= ZERO else f"Avdrag {_money(-amount)}"
+
+
+def _match_named_invoices(payment: PaymentFacts, named: list[tuple[StatedReference, Invoice]]) -> Match:
+    invoices = list({invoice.number: invoice for _reference, invoice in named}.values())
+    paid = [invoice for invoice in invoices if invoice.open_amount == ZERO]
+    if paid:
+        listed = ", ".join(f"{invoice.number} (OCR {invoice.ocr})" for invoice in paid)
+        return Match(reason=f"Fakturan {listed} är redan betald" if len(paid) == 1 else f"Fakturorna {listed} är redan betalda")
+    for reference, invoice in named:
+        if reference.amount is not None and reference.amount != invoice.open_amount:
+            return Match(
+                reason=f"{_paid(reference.amount)} på OCR {reference.reference} men fakturan {invoice.number} "
+                f"har {_money(invoice.open_amount)} öppet"
+            )
+    total_open = sum((invoice.open_amount for invoice in invoices), ZERO)
+    if total_open != payment.amount:
+        if len(invoices) == 1:
+            invoice = invoices[0]
+            return Match(
+                reason=f"{_paid(payment.amount)} men fakturan {invoice.number} har {_money(invoice.open_amount)} öppet"
+            )
+        numbers = ", ".join(invoice.number for invoice in invoices)
+        return Match(
+            reason=f"{_paid(payment.amount)} men fakturorna {numbers} har {_money(total_open)} öppet tillsammans"
+        )
+    return Match(tuple(Allocation(invoice, invoice.open_amount) for invoice in invoices), MatchMethod.OCR)
+
+
+def _unique_invoice(payment: PaymentFacts, members: list[Member], ledger: InvoiceLedger, method: MatchMethod) -> Match:
+    candidates = [
+        invoice
+        for member in members
+        for invoice in ledger.open_invoices_of(member)
+        if invoice.open_amount == payment.amount
+    ]
+    who = ", ".join(member.name for member in members)
+    if len(candidates) == 1:
+        return Match((Allocation(candidates[0], payment.amount),), method)
+    if not candidates:
+        return Match(reason=f"{who} har ingen öppen faktura på {_money(payment.amount)}")
+    return Match(reason=f"{who} har {len(candidates)} öppna fakturor på {_money(payment.amount)}")
+
+
+def _match_by_payer(payment: PaymentFacts, ledger: InvoiceLedger) -> Match:
+    reasons: list[str] = []
+    if payment.sender_bankgiro:
+        members = ledger.members_with_bankgiro(payment.sender_bankgiro)
+        if members:
+            found = _unique_invoice(payment, members, ledger, MatchMethod.BANKGIRO)
+            if found.matched:
+                return found
+            reasons.append(found.reason)
+    if payment.payer_name:
+        members = ledger.members_named(payment.payer_name)
+        if members:
+            found = _unique_invoice(payment, members, ledger, MatchMethod.NAME)
+            if found.matched:
+                return found
+            if found.reason not in reasons:
+                reasons.append(found.reason)
+    return Match(reason="; ".join(reasons))
+
+
+def _unique_references(references: Iterable[StatedReference]) -> list[StatedReference]:
+    seen: dict[str, StatedReference] = {}
+    for reference in references:
+        known = seen.get(reference.reference)
+        if known is None or (known.amount is None and reference.amount is not None):
+            seen[reference.reference] = reference
+    return list(seen.values())
+
+
+def match_payment(payment: PaymentFacts, ledger: InvoiceLedger) -> Match:
+    """Which open invoices ``payment`` clears (see the module documentation for the order)."""
+    references = _unique_references(payment.references)
+    if references:
+        named = [(reference, ledger.by_ocr(reference.reference)) for reference in references]
+        unknown = [reference.reference for reference, invoice in named if invoice is None]
+        if not unknown:
+            return _match_named_invoices(payment, [(reference, invoice) for reference, invoice in named if invoice])
+        no_invoice = f"Ingen öppen faktura med OCR {', '.join(unknown)}"
+        if len(unknown) < len(references):
+            return Match(reason=no_invoice)
+        by_payer = _match_by_payer(payment, ledger)
+        if by_payer.matched:
+            return by_payer
+        return Match(reason="; ".join(filter(None, [no_invoice, by_payer.reason])))
+    by_payer = _match_by_payer(payment, ledger)
+    if by_payer.matched:
+        return by_payer
+    if by_payer.reason:
+        return Match(reason=f"Ingen referens; {by_payer.reason}")
+    if payment.payer_name:
+        return Match(reason=f"Ingen referens och {payment.payer_name} är ingen känd medlem")
+    if payment.sender_bankgiro:
+        return Match(reason=f"Ingen referens och bankgiro {format_bankgiro(payment.sender_bankgiro)} är ingen känd medlems")
+    return Match(reason="Ingen referens och ingen uppgift om betalaren")

@@ -1,0 +1,148 @@
+"""The accountant's rules for bank-statement rows: ``ledger/importregler.csv``.
+
+Each rule says: when a row's text (or reference) looks like *this*, book the
+counter-posting on *that* account. The first rule that fits a row wins; a row that no
+rule fits is booked on the OBS account with flag ``!`` for the accountant.
+
+The file is UTF-8 text with semicolons between the columns (Excel: "CSV UTF-8").
+Lines starting with ``#`` are comments. The first other line is the header::
+
+    falt;monster;riktning;konto;motpart;kommentar
+    text;*5844-9216*;in;Tillgångar:1938-Bankgiroinbetalningar;;Bankgirots insättning (BgMax)
+    text;*avgift*;ut;Kostnader:6570-Bankkostnader;;Bankens avgifter
+
+``falt``
+    ``text`` (the statement's Text/Beskrivning column) or ``referens`` (Referens).
+``monster``
+    The whole field, compared without regard to case and repeated spaces; ``*`` stands
+    for any characters, ``?`` for one character.
+``riktning``
+    ``in`` (money in, positive amount), ``ut`` (money out) or empty (both).
+``konto``
+    The account of the counter-posting, for example ``Kostnader:6570-Bankkostnader``.
+``motpart``
+    Optional: the counterparty, written as the transaction's payee and as the
+    counter-posting's ``motpart`` metadata (required for 1510 Kundfordringar and 2440
+    Leverantörsskulder, whose note lists counterparties).
+``kommentar``
+    Free text for people; the importer ignores it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from beancount.core import account as account_lib
+
+from importers.common import ImportFileError, Problem
+
+HEADER = ("falt", "monster", "riktning", "konto", "motpart", "kommentar")
+FIELDS = ("text", "referens")
+DIRECTIONS = ("", "in", "ut")
+#: Accounts whose postings must name their counterparty (the notes list them per counterparty).
+COUNTERPARTY_ACCOUNTS = ("Tillgångar:1510-Kundfordringar", "Skulder:2440-Leverantörsskulder")
+
+
+def normalised_text(text: str) -> str:
+    """Case-folded, with runs of whitespace as one space."""
+    return " ".join(text.split()).casefold()
+
+
+def pattern_regex(pattern: str) -> re.Pattern[str]:
+    """The regular expression for a rule pattern: ``*`` any characters, ``?`` one, nothing else special."""
+    parts = []
+    for char in normalised_text(pattern):
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class BankRule:
+    """One line of the rules file."""
+
+    line: int
+    field: str
+    pattern: str
+    direction: str
+    account: str
+    counterparty: str
+    comment: str = ""
+
+    def applies(self, text: str, reference: str, amount: Decimal) -> bool:
+        if self.direction == "in" and amount <= 0:
+            return False
+        if self.direction == "ut" and amount >= 0:
+            return False
+        value = text if self.field == "text" else reference
+        return pattern_regex(self.pattern).fullmatch(normalised_text(value)) is not None
+
+
+def parse_rules(text: str, source: str) -> list[BankRule]:
+    """Read the rules from ``text``; raise :class:`ImportFileError` naming ``source`` and every bad line."""
+    problems: list[Problem] = []
+    rules: list[BankRule] = []
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)]
+    content = [(number, line) for number, line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not content:
+        raise ImportFileError(source, [Problem(None, f"rubrikraden saknas: {';'.join(HEADER)}")], "Importreglerna kan inte läsas")
+    header_number, header_line = content[0]
+    header = tuple(cell.strip().casefold() for cell in next(csv.reader([header_line], delimiter=";")))
+    if header != HEADER:
+        problems.append(Problem(header_number, f"rubrikraden ska vara {';'.join(HEADER)}, är {header_line!r}"))
+    for number, line in content[1:]:
+        cells = [cell.strip() for cell in next(csv.reader(io.StringIO(line), delimiter=";"))]
+        if len(cells) != len(HEADER):
+            problems.append(Problem(number, f"raden har {len(cells)} kolumner, ska ha {len(HEADER)} (semikolon mellan)"))
+            continue
+        field, pattern, direction, account, counterparty, comment = cells
+        field, direction = field.casefold(), direction.casefold()
+        if field not in FIELDS:
+            problems.append(Problem(number, f"falt ska vara text eller referens, är {field!r}"))
+        if not pattern:
+            problems.append(Problem(number, "monster saknas"))
+        if direction not in DIRECTIONS:
+            problems.append(Problem(number, f"riktning ska vara in, ut eller tom, är {direction!r}"))
+        if not account_lib.is_valid(account):
+            problems.append(Problem(number, f"konto är inget giltigt kontonamn: {account!r}"))
+        if account in COUNTERPARTY_ACCOUNTS and not counterparty:
+            problems.append(Problem(number, f"konteringar på {account} måste ha en motpart"))
+        rules.append(BankRule(number, field, pattern, direction, account, counterparty, comment))
+    if problems:
+        raise ImportFileError(source, problems, "Importreglerna kan inte läsas")
+    return rules
+
+
+def read_rules(path: str | Path) -> list[BankRule]:
+    """Read the rules file (UTF-8, an Excel byte order mark is allowed)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise ImportFileError(str(path), [Problem(None, f"filen kan inte läsas: {error.strerror}")], "Importreglerna kan inte läsas") from error
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ImportFileError(
+            str(path),
+            [Problem(line, "filen är inte UTF-8; spara den som \"CSV UTF-8\"")],
+            "Importreglerna kan inte läsas",
+        ) from error
+    return parse_rules(text, str(path))
+
+
+def first_rule(rules: list[BankRule], text: str, reference: str, amount: Decimal) -> BankRule | None:
+    """The first rule that applies to a row, if any."""
+    for rule in rules:
+        if rule.applies(text, reference, amount):
+            return rule
+    return None
