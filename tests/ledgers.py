@@ -1,0 +1,75 @@
+"""Small inline ledgers shared by the tests: the options and the chart in brief."""
+
+from __future__ import annotations
+
+import textwrap
+
+from beancount import loader
+
+HEADER = """
+option "title" "Testföreningen"
+option "operating_currency" "SEK"
+"""
+
+LAYOUT = """
+2020-01-01 custom "rapportrad" "Intäkter" "Medlemsavgifter"
+2020-01-01 custom "rapportrad" "Kostnader" "Övriga omkostnader"
+2020-01-01 custom "rapportrad" "Tillgångar" "Bank"
+2020-01-01 custom "rapportrad" "Tillgångar" "Kundfordringar"
+  not: 1
+2020-01-01 custom "rapportrad" "Skulder" "Leverantörsskulder"
+  not: 2
+2020-01-01 custom "rapportrad" "Eget kapital" "Balanserat resultat"
+  obokfort_resultat: "tidigare år"
+2020-01-01 custom "rapportrad" "Eget kapital" "Årets resultat"
+  obokfort_resultat: "året"
+"""
+
+ACCOUNTS = """
+2020-01-01 open Assets:1930-Företagskonto SEK
+  namn: "Företagskonto"
+  rad: "Bank"
+2020-01-01 open Assets:1510-Kundfordringar SEK
+  namn: "Kundfordringar"
+  rad: "Kundfordringar"
+2020-01-01 open Liabilities:2440-Leverantörsskulder SEK
+  namn: "Leverantörsskulder"
+  rad: "Leverantörsskulder"
+2020-01-01 open Equity:2067-Balanserat-resultat SEK
+  namn: "Balanserat resultat"
+  rad: "Balanserat resultat"
+2020-01-01 open Equity:2069-Årets-resultat SEK
+  namn: "Årets resultat"
+  rad: "Årets resultat"
+2020-01-01 open Income:3994-Medlemsavgifter SEK
+  namn: "Medlemsavgifter"
+  rad: "Medlemsavgifter"
+2020-01-01 open Expenses:6990-Övriga-externa-kostnader SEK
+  namn: "Övriga externa kostnader"
+  rad: "Övriga omkostnader"
+2020-01-01 open Expenses:8999-Årets-resultat SEK
+  namn: "Årets resultat"
+  rad: "Resultat"
+"""
+
+
+def ledger_text(body: str, *, plugins: str = "", chart: bool = True) -> str:
+    """A complete ledger: header, plugin lines, (optionally) the small chart, then ``body``."""
+    parts = [HEADER, textwrap.dedent(plugins)]
+    if chart:
+        parts += [LAYOUT, ACCOUNTS]
+    parts.append(textwrap.dedent(body))
+    return "\n".join(parts)
+
+
+def load(body: str, *, plugins: str = "", chart: bool = True):
+    """Load an inline ledger with beancount's loader: (entries, errors, options)."""
+    return loader.load_string(ledger_text(body, plugins=plugins, chart=chart))
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line number of the first line of ``text`` containing ``needle``."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    raise ValueError(needle)
