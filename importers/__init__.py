@@ -3,20 +3,20 @@
 Two files come from the bank, and each has its importer:
 
 * **Swedbank account statement** (CSV, ``importers/swedbank.py``): every movement on
-  the bank account ``Tillgångar:1930-Företagskonto``, booked in verification series
+  the bank account ``Assets:1930-Företagskonto``, booked in verification series
   ``A`` with counter-postings from the accountant's rules in
   ``ledger/importregler.csv``, and a balance assertion from the statement's running
   balance (Saldo).
 * **Bankgiro Inbetalningar** (BgMax, ``importers/bgmax.py``): every payment to the
   association's bankgiro 5844-9216, with payer and OCR reference, booked in series
-  ``BG`` against the invoice it pays (``Tillgångar:1510-Kundfordringar``) or, when
-  it cannot be placed, on ``Skulder:2999-OBS-konto`` with flag ``!``.
+  ``BG`` against the invoice it pays (``Assets:1510-Kundfordringar``) or, when
+  it cannot be placed, on ``Liabilities:2999-OBS-konto`` with flag ``!``.
 
 How the two fit together
 ------------------------
 Bankgirot pays a day's incoming payments into the bank account as one lump sum: one
 row on the bank statement for each BgMax deposit (TK15). The two imports meet on the
-clearing account ``Tillgångar:1938-Bankgiroinbetalningar``:
+clearing account ``Assets:1938-Bankgiroinbetalningar``:
 
 * the BgMax import debits 1938 with each payment (and credits it with each
   deduction): 1938 / 1510 per payment;

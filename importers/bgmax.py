@@ -4,7 +4,7 @@ Bankgirot delivers each day's incoming payments as a BgMax file: fixed-width rec
 of 80 characters, each starting with a two-digit record code (transaktionskod, TK).
 This importer books every payment (TK20) against the invoice it pays, and every
 deduction (TK21) as a negative payment, on the clearing account
-``Tillgångar:1938-Bankgiroinbetalningar`` (verification series ``BG``).
+``Assets:1938-Bankgiroinbetalningar`` (verification series ``BG``).
 
 The file, in the order Bankgirot prescribes::
 
@@ -26,12 +26,12 @@ becomes (the invoice ``^faktura-2022101`` with OCR 202210191 is in the books)::
       ver: "BG3"
       bgc_id: "58449216-20220314-000000000010"
       ocr: "202210191"
-      Tillgångar:1938-Bankgiroinbetalningar   15268.00 SEK
-      Tillgångar:1510-Kundfordringar         -15268.00 SEK
+      Assets:1938-Bankgiroinbetalningar   15268.00 SEK
+      Assets:1510-Kundfordringar         -15268.00 SEK
         motpart: "Storfors kommun"
 
 A payment that pays no open invoice, or another amount than the open one, is booked
-with flag ``!`` on ``Skulder:2999-OBS-konto`` (``motpart`` = the payer's name from
+with flag ``!`` on ``Liabilities:2999-OBS-konto`` (``motpart`` = the payer's name from
 TK26) and its narration says why, e.g. ``Betalt 15 000,00 men fakturan 2022101 har
 15 268,00 öppet``. How payments are matched: see ``importers/matching.py``.
 
@@ -83,7 +83,7 @@ import beangulp
 from beancount.core import data
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.money import format_swedish
+from bergslaget_plugins.money import ONE_ORE, format_swedish
 
 from importers.common import (
     ImportFileError,
@@ -309,6 +309,7 @@ class _DepositBuilder:
     receiving_bankgiro: str
     plusgiro: str
     currency: str
+    field_errors_before: int = 0
     payments: list[Payment] = field(default_factory=list)
     current: _PaymentBuilder | None = None
 
@@ -330,6 +331,7 @@ class _Reader:
         self.seen_start = False
         self.seen_end = False
         self.counts = {"20": 0, "21": 0, "22": 0, "23": 0}
+        self.field_errors = 0
 
     def problem(self, record: _Record | int | None, message: str) -> None:
         if isinstance(record, _Record):
@@ -344,6 +346,7 @@ class _Reader:
             return ""
         if not value.isdigit() or not value.isascii():
             self.problem(record, f"{what} (position {first}-{last}) ska vara siffror, är {value!r}")
+            self.field_errors += 1
             return "0" * (last - first + 1)
         return value
 
@@ -356,7 +359,7 @@ class _Reader:
             self.problem(record, "post efter slutposten TK70")
             return
         if not self.seen_start and code != "01":
-            self.problem(record, "första posten i filen ska vara TK01 (öppningspost); filen saknar sitt TK01/TK70-kuvert")
+            self.problem(record, "första posten i filen ska vara TK01 (öppningspost)")
             self.seen_start = True
         handler = getattr(self, f"_tk{code}")
         handler(record)
@@ -389,7 +392,7 @@ class _Reader:
         currency = record.field(23, 25)
         if currency not in ("SEK", "EUR"):
             self.problem(record, f"valutan ska vara SEK eller EUR, är {currency!r}")
-        self.deposit = _DepositBuilder(record, receiving.lstrip("0"), plusgiro.lstrip("0"), currency)
+        self.deposit = _DepositBuilder(record, receiving.lstrip("0"), plusgiro.lstrip("0"), currency, self.field_errors)
 
     def _payment_fields(self, record: _Record) -> dict[str, Any]:
         sender = self.digits(record, 3, 12, "avsändarens bankgironummer")
@@ -537,7 +540,8 @@ class _Reader:
             deposit_type=deposit_type,
             record=builder.record.number,
         )
-        if deposit.amount != amount:
+        # An unreadable amount in the deposit is already reported; its sum would only repeat it.
+        if deposit.amount != amount and self.field_errors == builder.field_errors_before:
             self.problem(
                 record,
                 f"insättningens belopp {format_swedish(amount)} stämmer inte med betalningarna minus avdragen "
@@ -577,7 +581,7 @@ class _Reader:
         elif not self.seen_end:
             if self.deposit is not None:
                 self.problem(last_line, f"insättningen från rad {self.deposit.record.number} avslutas aldrig med TK15")
-            self.problem(last_line, "TK70 (slutpost) saknas: filen slutar utan slutpost; filen saknar sitt TK01/TK70-kuvert")
+            self.problem(last_line, f"TK70 (slutpost) saknas: filen slutar efter rad {last_line} utan slutpost (avklippt fil?)")
 
 
 def parse_bgmax_text(text: str, encoding: str = "iso-8859-1") -> tuple[BgMaxFile | None, list[Problem]]:
@@ -824,9 +828,9 @@ class BgMaxImporter(beangulp.Importer):
     def __init__(
         self,
         bankgiro: str,
-        clearing_account: str = "Tillgångar:1938-Bankgiroinbetalningar",
+        clearing_account: str = "Assets:1938-Bankgiroinbetalningar",
         receivables_account: str = RECEIVABLES_ACCOUNT,
-        suspense_account: str = "Skulder:2999-OBS-konto",
+        suspense_account: str = "Liabilities:2999-OBS-konto",
         series: str = "BG",
     ) -> None:
         self.bankgiro = bankgiro_digits(bankgiro)
@@ -918,7 +922,7 @@ class BgMaxImporter(beangulp.Importer):
                 posting_meta = {COUNTERPARTY_KEY: allocation.invoice.member}
                 if several:
                     posting_meta[INVOICE_KEY] = allocation.invoice.number
-                postings.append(sek_posting(self.receivables_account, -allocation.amount, posting_meta))
+                postings.append(sek_posting(self.receivables_account, -allocation.amount.quantize(ONE_ORE), posting_meta))
             return Transaction(
                 meta,
                 deposit.payment_date,

@@ -7,12 +7,12 @@ extracted. The same file serves
   :func:`run`, which runs beangulp's ``Ingest(CONFIG, HOOKS)``; for example ::
 
       bergslaget import extract -e ledger/main.beancount -o nya.beancount ~/Hämtade/
-      bergslaget import archive -o dokument ~/Hämtade/
+      bergslaget import archive ~/Hämtade/      (till ledger/dokument, eller -o MAPP)
 
 * Fava's import page, with these lines in the main ledger (paths relative to it)::
 
-      2021-01-01 custom "fava-option" "import-config" "../importers/config.py"
-      2021-01-01 custom "fava-option" "import-dirs" "../import"
+      2020-01-01 custom "fava-option" "import-config" "../importers/config.py"
+      2020-01-01 custom "fava-option" "import-dirs" "inkorg"
 
   Fava runs this file as a script (``runpy.run_path``), so it makes the repository
   importable itself.
@@ -43,10 +43,12 @@ from importers.swedbank import SwedbankImporter  # noqa: E402
 
 RULES_ENVIRONMENT_VARIABLE = "BERGSLAGET_IMPORTREGLER"
 BANKGIRO = "5844-9216"
-BANK_ACCOUNT = "Tillgångar:1930-Företagskonto"
-BANKGIRO_CLEARING_ACCOUNT = "Tillgångar:1938-Bankgiroinbetalningar"
-RECEIVABLES_ACCOUNT = "Tillgångar:1510-Kundfordringar"
-SUSPENSE_ACCOUNT = "Skulder:2999-OBS-konto"
+BANK_ACCOUNT = "Assets:1930-Företagskonto"
+BANKGIRO_CLEARING_ACCOUNT = "Assets:1938-Bankgiroinbetalningar"
+RECEIVABLES_ACCOUNT = "Assets:1510-Kundfordringar"
+SUSPENSE_ACCOUNT = "Liabilities:2999-OBS-konto"
+#: Where ``archive`` files documents unless told otherwise: the ledger's ``documents`` folder.
+DOCUMENTS = REPOSITORY / "ledger" / "dokument"
 
 
 def rules_path() -> Path:
@@ -95,8 +97,7 @@ def _archive_without_destination(argv: Sequence[str]) -> bool:
 def run(argv: list[str]) -> int:
     """Run beangulp's command line (identify, extract, archive) with ``argv``; return the exit status."""
     if _archive_without_destination(argv):
-        print("bergslaget import archive: ange målmappen med -o MAPP (till exempel -o dokument)", file=sys.stderr)
-        return 2
+        argv = [argv[0], "--destination", str(DOCUMENTS), *argv[1:]]
     cli = beangulp.Ingest(build_config(), HOOKS).cli
     try:
         result = cli.main(args=list(argv), prog_name="bergslaget import", standalone_mode=False)

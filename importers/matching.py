@@ -4,7 +4,7 @@ Invoices
 --------
 A customer invoice is a transaction with the link ``^faktura-<nummer>`` and the
 metadata ``faktura: "<nummer>"`` (plus ``ocr`` and ``medlem``), booked on
-``Tillgångar:1510-Kundfordringar``. Its *open amount* is the sum of all postings to
+``Assets:1510-Kundfordringar``. Its *open amount* is the sum of all postings to
 1510 that carry its link: the invoice minus the payments already booked against it.
 A transaction with several invoice links (one payment for several invoices) tells on
 each 1510 posting which invoice it belongs to, with posting metadata ``faktura``.
@@ -26,7 +26,7 @@ Matching a payment
 3. **Payer name** (BgMax TK26) against the member names, ignoring case and spaces,
    with the same condition.
 
-Everything else is booked on ``Skulder:2999-OBS-konto`` with flag ``!`` and a
+Everything else is booked on ``Liabilities:2999-OBS-konto`` with flag ``!`` and a
 narration that says why, for example ``Ingen öppen faktura med OCR 12345`` or
 ``Betalt 15 000,00 men fakturan 2022101 har 15 268,00 öppet``.
 
@@ -52,7 +52,7 @@ from bergslaget_plugins.money import format_swedish
 
 from importers.common import LedgerError, bankgiro_digits, format_bankgiro, place
 
-RECEIVABLES_ACCOUNT = "Tillgångar:1510-Kundfordringar"
+RECEIVABLES_ACCOUNT = "Assets:1510-Kundfordringar"
 INVOICE_KEY = "faktura"
 OCR_KEY = "ocr"
 MEMBER_KEY = "medlem"

@@ -8,8 +8,8 @@ The file is UTF-8 text with semicolons between the columns (Excel: "CSV UTF-8").
 Lines starting with ``#`` are comments. The first other line is the header::
 
     falt;monster;riktning;konto;motpart;kommentar
-    text;*5844-9216*;in;Tillgångar:1938-Bankgiroinbetalningar;;Bankgirots insättning (BgMax)
-    text;*avgift*;ut;Kostnader:6570-Bankkostnader;;Bankens avgifter
+    text;*5844-9216*;in;Assets:1938-Bankgiroinbetalningar;;Bankgirots insättning (BgMax)
+    text;*avgift*;ut;Expenses:6570-Bankkostnader;;Bankens avgifter
 
 ``falt``
     ``text`` (the statement's Text/Beskrivning column) or ``referens`` (Referens).
@@ -19,7 +19,7 @@ Lines starting with ``#`` are comments. The first other line is the header::
 ``riktning``
     ``in`` (money in, positive amount), ``ut`` (money out) or empty (both).
 ``konto``
-    The account of the counter-posting, for example ``Kostnader:6570-Bankkostnader``.
+    The account of the counter-posting, for example ``Expenses:6570-Bankkostnader``.
 ``motpart``
     Optional: the counterparty, written as the transaction's payee and as the
     counter-posting's ``motpart`` metadata (required for 1510 Kundfordringar and 2440
@@ -45,7 +45,7 @@ HEADER = ("falt", "monster", "riktning", "konto", "motpart", "kommentar")
 FIELDS = ("text", "referens")
 DIRECTIONS = ("", "in", "ut")
 #: Accounts whose postings must name their counterparty (the notes list them per counterparty).
-COUNTERPARTY_ACCOUNTS = ("Tillgångar:1510-Kundfordringar", "Skulder:2440-Leverantörsskulder")
+COUNTERPARTY_ACCOUNTS = ("Assets:1510-Kundfordringar", "Liabilities:2440-Leverantörsskulder")
 
 
 def normalised_text(text: str) -> str:

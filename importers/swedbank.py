@@ -20,15 +20,15 @@ Each row becomes one transaction (verification series ``A``), dated on the booki
       ver: "A7"
       bank_id: "20220314-5be0c1f1b3a2"
       referens: "5844-9216"
-      Tillgångar:1930-Företagskonto           15268.00 SEK
-      Tillgångar:1938-Bankgiroinbetalningar  -15268.00 SEK
+      Assets:1930-Företagskonto           15268.00 SEK
+      Assets:1938-Bankgiroinbetalningar  -15268.00 SEK
 
 A row that no rule fits is left for the accountant: flag ``!``, counter-posting on
-``Skulder:2999-OBS-konto``, narration ``<text> – ingen importregel matchade``. After
+``Liabilities:2999-OBS-konto``, narration ``<text> – ingen importregel matchade``. After
 the rows comes one balance assertion for 1930 on the day after the newest row, with
 that row's running balance (Saldo)::
 
-    2022-04-01 balance Tillgångar:1930-Företagskonto  49875.00 SEK
+    2022-04-01 balance Assets:1930-Företagskonto  49875.00 SEK
 
 ``bank_id`` is derived from the bank's data of the row (clearing and account number,
 the three dates, reference, text, amount and running balance), not from the row
@@ -288,9 +288,16 @@ def _consistency_problems(rows: Sequence[StatementRow]) -> list[Problem]:
             problems.append(Problem(row.line, f"valutan är {row.currency!r}; bokföringen förs i {CURRENCY}"))
     for newer, older in zip(rows, rows[1:]):
         if older.booking_date > newer.booking_date:
+            # Out of order, the running balances cannot be checked either: one message is enough.
             problems.append(
-                Problem(older.line, f"raderna ska komma med den senaste först, men {older.booking_date} kommer efter {newer.booking_date}")
+                Problem(
+                    older.line,
+                    f"raderna ska komma med den senaste först, men {older.booking_date} kommer efter "
+                    f"{newer.booking_date} (rad {newer.line})",
+                )
             )
+            return problems
+    for newer, older in zip(rows, rows[1:]):
         if older.balance + newer.amount != newer.balance:
             problems.append(
                 Problem(
@@ -332,8 +339,8 @@ class SwedbankImporter(beangulp.Importer):
     def __init__(
         self,
         rules_path: str | Path,
-        bank_account: str = "Tillgångar:1930-Företagskonto",
-        suspense_account: str = "Skulder:2999-OBS-konto",
+        bank_account: str = "Assets:1930-Företagskonto",
+        suspense_account: str = "Liabilities:2999-OBS-konto",
         series: str = "A",
     ) -> None:
         self.rules_path = Path(rules_path)
