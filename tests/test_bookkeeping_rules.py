@@ -1,0 +1,242 @@
+"""Verification numbers, the year's result transfer, the chart check, the budget and the saved queries."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from beancount.core.data import Custom, Query, Transaction
+from beanquery.query import run_query
+from fava.core.budgets import calculate_budget, parse_budgets
+
+from bergslaget_plugins.budget import budget_for, read_budgets
+from bergslaget_plugins.chart import read_chart
+from bergslaget_plugins.verification_numbers import number_verifications
+from ledgers import line_of, load, ledger_text
+
+NUMBERING = 'plugin "bergslaget_plugins.verification_numbers"\n'
+
+
+def fee(date: str, ver: str | None, amount: int = 100) -> str:
+    ver_line = f'\n  ver: "{ver}"' if ver else ""
+    return f'\n{date} * "Medlem" "Avgift"{ver_line}\n  Assets:1930-Företagskonto  {amount} SEK\n  Income:3994-Medlemsavgifter\n'
+
+
+# -- verification numbers ----------------------------------------------------------------
+
+def test_every_transaction_of_the_books_has_a_consecutive_number(books):
+    entries, errors, _ = books
+    assert errors == []
+    numbers: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for entry in entries:
+        if isinstance(entry, Transaction):
+            series = entry.meta["ver"].rstrip("0123456789")
+            numbers[(entry.date.year, series)].append(int(entry.meta["ver"][len(series):]))
+    for key, seen in numbers.items():
+        assert sorted(seen) == list(range(1, len(seen) + 1)), key
+    assert {series for _, series in numbers} == {"IB", "A", "BG", "KF", "LF", "LÖ", "MA", "PE", "BO"}
+
+
+def test_generated_entries_are_numbered_in_their_own_series_in_date_order(books):
+    entries, _, _ = books
+    fee_invoices = [e for e in entries if isinstance(e, Transaction) and e.meta.get("regel") == "medlemsavgift"]
+    assert [e.meta["ver"] for e in fee_invoices] == [f"MA{n}" for n in range(1, 27)]
+    year_end = [e for e in entries if isinstance(e, Transaction) and e.meta.get("ver_serie") == "BO" and e.date.year == 2022]
+    assert sorted(int(e.meta["ver"][2:]) for e in year_end) == list(range(1, len(year_end) + 1))
+
+
+@pytest.mark.parametrize(("body", "needle", "message"), [
+    (fee("2021-01-05", "A1") + fee("2021-01-06", None), "2021-01-06", "saknar verifikationsnummer"),
+    (fee("2021-01-05", "A1") + fee("2021-01-06", "A1"), "2021-01-06", "A1 2021 finns redan"),
+    (fee("2021-01-05", "A1") + fee("2021-01-06", "A3"), "2021-01-06", "Lucka i verifikationsserie A 2021: A2 saknas"),
+    (fee("2021-01-05", "12"), "2021-01-05", "Ogiltigt verifikationsnummer"),
+    (fee("2021-01-05", "MA1"), "2021-01-05", "reserverad för genererade"),
+])
+def test_numbering_errors_are_reported_at_the_entry(body, needle, message):
+    text = ledger_text(body, plugins=NUMBERING)
+    _, errors, _ = load(body, plugins=NUMBERING)
+    assert len(errors) == 1
+    assert message in errors[0].message
+    assert errors[0].source["lineno"] == line_of(text, needle)
+
+
+def test_numbers_restart_each_year():
+    _, errors, _ = load(fee("2021-12-30", "A1") + fee("2022-01-03", "A1") + fee("2022-01-04", "A2"), plugins=NUMBERING)
+    assert errors == []
+
+
+def test_generated_entries_get_numbers_and_hand_written_ones_keep_theirs():
+    entries, errors, options = load(fee("2021-01-05", "A1") + '\n2021-12-31 custom "bokslut" "Årsbokslut 2021"\n',
+                                    plugins='plugin "bergslaget_plugins.year_end"\n' + NUMBERING)
+    assert errors == []
+    numbered = {e.meta["ver"]: e for e in entries if isinstance(e, Transaction)}
+    assert set(numbered) == {"A1", "BO1"}
+    assert numbered["BO1"].meta["regel"] == "arets-resultat"
+    again, again_errors = number_verifications(entries, options)
+    assert again_errors == [] and [e.meta.get("ver") for e in again] == [e.meta.get("ver") for e in entries]
+
+
+# -- the year's result ---------------------------------------------------------------------
+
+YEAR_END = 'plugin "bergslaget_plugins.year_end"\n'
+
+
+def test_year_result_is_booked_to_equity_on_the_year_end_date():
+    body = fee("2021-03-01", "A1", 1000) + """
+2021-04-01 * "Leverantör" "Kostnad"
+  ver: "A2"
+  Expenses:6990-Övriga-externa-kostnader  1300 SEK
+  Assets:1930-Företagskonto
+2021-12-31 custom "bokslut" "Årsbokslut 2021"
+"""
+    text = ledger_text(body, plugins=YEAR_END)
+    entries, errors, _ = load(body, plugins=YEAR_END)
+    assert errors == []
+    [closing] = [e for e in entries if isinstance(e, Transaction) and e.meta.get("regel") == "arets-resultat"]
+    assert closing.date == datetime.date(2021, 12, 31)
+    assert {p.account: p.units.number for p in closing.postings} == {
+        "Expenses:8999-Årets-resultat": Decimal(-300), "Equity:2069-Årets-resultat": Decimal(300)}
+    assert closing.meta["lineno"] == line_of(text, 'custom "bokslut"')
+    assert closing.meta["arets_resultat"] == -300
+
+
+def test_year_result_already_booked_by_hand_is_not_doubled():
+    body = fee("2021-03-01", "A1", 1000) + """
+2021-12-31 * "Årets resultat 2021"
+  ver: "A2"
+  Expenses:8999-Årets-resultat  1000 SEK
+  Equity:2069-Årets-resultat  -1000 SEK
+2021-12-31 custom "bokslut" "Årsbokslut 2021"
+"""
+    entries, errors, _ = load(body, plugins=YEAR_END)
+    assert errors == []
+    assert not [e for e in entries if isinstance(e, Transaction) and e.meta.get("regel") == "arets-resultat"]
+
+
+def test_year_end_directive_must_be_31_december():
+    body = '2021-06-30 custom "bokslut" "Brutet räkenskapsår"\n'
+    text = ledger_text(body, plugins=YEAR_END)
+    _, errors, _ = load(body, plugins=YEAR_END)
+    assert len(errors) == 1 and errors[0].source["lineno"] == line_of(text, "Brutet")
+
+
+def test_books_carry_the_result_in_equity(books):
+    entries, _, _ = books
+    closings = {e.date.year: e.meta["arets_resultat"] for e in entries
+                if isinstance(e, Transaction) and e.meta.get("regel") == "arets-resultat"}
+    assert closings == {2021: -424259, 2022: -273319}
+
+
+# -- chart of accounts ------------------------------------------------------------------------
+
+CHART = 'plugin "bergslaget_plugins.chart_of_accounts"\n'
+
+
+@pytest.mark.parametrize(("body", "needle", "message"), [
+    ('2020-01-01 open Expenses:6991-Okänt SEK\n  namn: "Okänt"\n', "6991", "saknar rad"),
+    ('2020-01-01 open Expenses:6991-Okänt SEK\n  rad: "Övriga omkostnader"\n', "6991", "saknar kontots svenska namn"),
+    ('2020-01-01 open Expenses:6991-Okänt SEK\n  namn: "Okänt"\n  rad: "Lokaler"\n', "6991", "finns inte i rapportstrukturen"),
+    ('2020-01-01 open Expenses:6991-Okänt SEK\n  namn: "Okänt"\n  rad: "Bank"\n', "6991", "står under Tillgångar"),
+    ('2020-01-01 open Expenses:Okänt SEK\n  namn: "Okänt"\n  rad: "Övriga omkostnader"\n', "Expenses:Okänt", "börja med BAS-numret"),
+    ('2020-01-01 custom "rapportrad" "Intäkter" "Bidrag"\n  not: 7\n', '"Bidrag"', "balansräkningsrad"),
+    ('2021-03-01 * "Leverantör" "Faktura"\n  Expenses:6990-Övriga-externa-kostnader  10 SEK\n  Liabilities:2440-Leverantörsskulder  -10 SEK\n',
+     '"Leverantör" "Faktura"', "saknar motpart"),
+])
+def test_chart_errors_are_reported_at_the_directive(body, needle, message):
+    text = ledger_text(body, plugins=CHART)
+    _, errors, _ = load(body, plugins=CHART)
+    assert len(errors) == 1, errors
+    assert message in errors[0].message
+    assert errors[0].source["lineno"] == line_of(text, needle)
+
+
+def test_chart_of_the_books_maps_every_account(books):
+    entries, _, options = books
+    chart, errors = read_chart(entries, options)
+    assert errors == []
+    opened = {e.account for e in entries if e.__class__.__name__ == "Open"}
+    assert opened == set(chart.accounts)
+    assert [line.label for line in chart.lines][:4] == ["Medlemsavgifter", "Bidrag", "Försäljning", "Övriga intäkter"]
+
+
+# -- budget ----------------------------------------------------------------------------------------
+
+def test_budget_of_the_books_per_account_agrees_with_fava(books):
+    entries, _, _ = books
+    customs = [e for e in entries if isinstance(e, Custom)]
+    ours, errors = read_budgets(customs)
+    assert errors == []
+    favas, fava_errors = parse_budgets(customs)
+    assert not fava_errors
+    year = (datetime.date(2022, 1, 1), datetime.date(2023, 1, 1))
+    for account in ours:
+        assert budget_for(ours, account, *year).quantize(Decimal("0.01")) == \
+            calculate_budget(favas, account, *year)["SEK"].quantize(Decimal("0.01"))
+    assert sum(budget_for(ours, a, *year) for a in ours if a.startswith("Income:")) == -1109000
+
+
+def test_budget_spreads_like_fava_for_every_period():
+    body = """
+2021-01-01 custom "budget" Expenses:6990-Övriga-externa-kostnader "monthly" 1000 SEK
+2021-03-15 custom "budget" Expenses:6990-Övriga-externa-kostnader "quarterly" 9100 SEK
+2021-06-01 custom "budget" Expenses:6990-Övriga-externa-kostnader "weekly" 700 SEK
+2021-09-10 custom "budget" Expenses:6990-Övriga-externa-kostnader "daily" 13 SEK
+2021-11-20 custom "budget" Expenses:6990-Övriga-externa-kostnader "yearly" 36500 SEK
+"""
+    entries, _, _ = load(body)
+    customs = [e for e in entries if isinstance(e, Custom)]
+    ours, _ = read_budgets(customs)
+    favas, _ = parse_budgets(customs)
+    account = "Expenses:6990-Övriga-externa-kostnader"
+    generator = random.Random(2022)
+    for _ in range(60):
+        begin = datetime.date(2020, 12, 1) + datetime.timedelta(days=generator.randrange(500))
+        end = begin + datetime.timedelta(days=generator.randrange(1, 200))
+        expected = calculate_budget(favas, account, begin, end).get("SEK", Decimal(0))
+        assert abs(budget_for(ours, account, begin, end) - expected) < Decimal("0.000001"), (begin, end)
+
+
+# -- saved queries ------------------------------------------------------------------------------------
+
+def saved_queries(entries) -> dict[str, str]:
+    return {e.name: e.query_string for e in entries if isinstance(e, Query)}
+
+
+def test_saved_queries_run_in_beanquery(books):
+    entries, _, options = books
+    queries = saved_queries(entries)
+    assert {"Råbalans 2022-12-31", "Huvudbok 1930 Företagskonto 2022", "Resultaträkning per BAS-konto 2022"} <= set(queries)
+    for name, query in queries.items():
+        _, rows = run_query(entries, options, query)
+        assert rows, name
+
+
+def test_trial_balance_shows_the_year_end_balances(books):
+    entries, _, options = books
+    _, rows = run_query(entries, options, saved_queries(entries)["Råbalans 2022-12-31"])
+    balances = {row[0]: row[2].get_currency_units("SEK").number for row in rows}
+    assert balances["Assets:1930-Företagskonto"] == 958543
+    assert balances["Equity:2069-Årets-resultat"] == 273319
+    assert balances["Income:3994-Medlemsavgifter"] == -1029103
+
+
+def test_income_statement_per_account_adds_up_to_the_report_lines(books):
+    entries, _, options = books
+    _, rows = run_query(entries, options, saved_queries(entries)["Resultaträkning per BAS-konto 2022"])
+    per_line: dict[str, Decimal] = defaultdict(Decimal)
+    for _, _, line, amount in rows:
+        per_line[line] += amount.get_currency_units("SEK").number
+    assert per_line["Personalkostnader"] == 1088442
+    assert per_line["Medlemsavgifter"] == -1029103
+    assert per_line["Resultat"] == -273319
+
+
+def test_ledger_of_an_account_has_verification_numbers(books):
+    entries, _, options = books
+    _, rows = run_query(entries, options, saved_queries(entries)["Huvudbok 1930 Företagskonto 2022"])
+    assert rows[0][4].units.number == 1216494  # opening balance
+    assert all(row[1] for row in rows[1:])
+    assert rows[-1][5].get_currency_units("SEK").number == 958543
