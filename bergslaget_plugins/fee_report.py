@@ -72,19 +72,19 @@ def specification_as_text(specification: FeeSpecification) -> str:
             f"Folkmängd per {parameters.population_date}; fakturadatum {parameters.invoice_date}, förfaller {parameters.due_date}.",
             "",
         ]
-    header = f"{'Medlem':<26}{'Typ':<8}{'Län':<13}{'Folkmängd':>10}{'Fast del':>12}{'Rörlig del':>13}{'Avgift':>12}  {'OCR':<12}Tak"
+    header = f"{'Medlem':<26}{'Typ':<8}{'Län':<13}{'Folkmängd':>10}{'Fast del':>12}{'Rörlig del':>13}{'Avgift':>14}  {'OCR':<12}Tak"
     lines += [header, "-" * len(header)]
     for fee in specification.fees:
         lines.append(
             f"{fee.member.name:<26}{fee.member.kind:<8}{fee.member.county:<13}"
             f"{format_swedish(Decimal(fee.population), 0):>10}{format_swedish(fee.fixed_part):>12}"
-            f"{format_swedish(fee.variable_part):>13}{format_swedish(fee.fee):>12}  {fee.ocr:<12}"
+            f"{format_swedish(fee.variable_part):>13}{format_swedish(fee.fee):>14}  {fee.ocr:<12}"
             f"{', '.join(fee.caps_applied)}"
         )
     lines += ["-" * len(header), f"{'Summa (' + str(len(specification.fees)) + ' fakturor)':<57}"
               f"{format_swedish(sum((f.fixed_part for f in specification.fees), Decimal(0))):>12}"
               f"{format_swedish(sum((f.variable_part for f in specification.fees), Decimal(0))):>13}"
-              f"{format_swedish(specification.total):>12}"]
+              f"{format_swedish(specification.total):>14}"]
     for fee in specification.fees:
         if fee.municipalities:
             lines.append(f"{fee.member.name}: folkmängd i {', '.join(fee.municipalities)}")
