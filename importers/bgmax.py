@@ -846,10 +846,17 @@ class BgMaxImporter(beangulp.Importer):
         return self.clearing_account
 
     def date(self, filepath: str) -> datetime.date | None:
-        return read_bgmax(filepath).created.date()
+        """The file's creation day (TK01); None for a file that cannot be read.
+
+        Fava's import page asks every identified file for its date and name when it lists
+        the folder; an unreadable file must not break that list. Extracting it reports why.
+        """
+        bgmax = _readable(filepath)
+        return bgmax.created.date() if bgmax else None
 
     def filename(self, filepath: str) -> str | None:
-        return f"bgmax-{read_bgmax(filepath).created:%H%M%S}.txt"
+        bgmax = _readable(filepath)
+        return f"bgmax-{bgmax.created:%H%M%S}.txt" if bgmax else None
 
     def check_policy(self, filepath: str, bgmax: BgMaxFile) -> None:
         """Refuse what the association does not book: test files, other bankgiros, other currencies."""
@@ -958,6 +965,13 @@ class BgMaxImporter(beangulp.Importer):
 
     def sort(self, entries: data.Entries, reverse: bool = False) -> None:
         entries.sort(key=sort_key, reverse=reverse)
+
+
+def _readable(filepath: str) -> BgMaxFile | None:
+    try:
+        return read_bgmax(filepath)
+    except ImportFileError:
+        return None
 
 
 def _copy_of_booked(booked: Transaction, filepath: str, record: int) -> Transaction:

@@ -333,6 +333,13 @@ def looks_like_swedbank(path: str | Path) -> bool:
     return first_lines[0].startswith(("Radnr,Clnr,", "Radnummer,Clearingnummer,"))
 
 
+def _newest_row(filepath: str) -> StatementRow | None:
+    try:
+        return read_statement(filepath).newest
+    except ImportFileError:
+        return None
+
+
 class SwedbankImporter(beangulp.Importer):
     """Swedbank CSV statements of the association's bank account."""
 
@@ -355,11 +362,12 @@ class SwedbankImporter(beangulp.Importer):
         return self.bank_account
 
     def date(self, filepath: str) -> datetime.date | None:
-        newest = read_statement(filepath).newest
+        """The newest booking day; None for a file that cannot be read (Fava lists it anyway)."""
+        newest = _newest_row(filepath)
         return newest.booking_date if newest else None
 
     def filename(self, filepath: str) -> str | None:
-        newest = read_statement(filepath).newest
+        newest = _newest_row(filepath)
         if newest is None:
             return None
         return f"kontoutdrag-{_NOT_DIGITS.sub('', newest.clearing)}-{_NOT_DIGITS.sub('', newest.account_number)}.csv"
