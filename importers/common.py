@@ -120,5 +120,32 @@ def mark_duplicates(entries: list[Directive], existing: Sequence[Directive], key
             entry.meta[ver_key] = target.meta[ver_key]
 
 
+def mark_booked_by_hand(entries: list[Directive], existing: Sequence[Directive], account: str, key: str) -> None:
+    """Mark extracted transactions that the books already hold without identity metadata.
+
+    Rows booked by hand (before the importer was used) carry no ``key``. An extracted
+    transaction is taken for one of them when that entry has a posting on ``account`` of
+    the same amount on the same day; each booked entry answers for one extracted entry
+    only. The mark is beangulp's ``__duplicate__``: the entry is written commented out,
+    with the place of the booked one, for the accountant to check.
+    """
+    pool: dict[tuple[datetime.date, Decimal], list[Transaction]] = {}
+    for entry in existing:
+        if isinstance(entry, Transaction) and key not in (entry.meta or {}):
+            for posting in entry.postings:
+                if posting.account == account and posting.units is not None:
+                    pool.setdefault((entry.date, posting.units.number), []).append(entry)
+    for entry in entries:
+        if not isinstance(entry, Transaction) or DUPLICATE in entry.meta:
+            continue
+        amounts = [posting.units.number for posting in entry.postings if posting.account == account and posting.units]
+        candidates = pool.get((entry.date, amounts[0])) if len(amounts) == 1 else None
+        if candidates:
+            target = candidates.pop(0)
+            entry.meta[DUPLICATE] = target
+            if "ver" in entry.meta and "ver" in target.meta:
+                entry.meta["ver"] = target.meta["ver"]
+
+
 def next_day(date: datetime.date) -> datetime.date:
     return date + datetime.timedelta(days=1)

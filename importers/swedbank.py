@@ -34,7 +34,9 @@ that row's running balance (Saldo)::
 the three dates, reference, text, amount and running balance), not from the row
 number, which changes between exports. A row whose ``bank_id`` is already in the books
 is shown as a duplicate: importing a file twice, or a statement that overlaps an
-earlier one, adds only the new rows.
+earlier one, adds only the new rows. A row that the books hold booked by hand (a
+transaction without ``bank_id`` with the same amount on 1930 the same day) is shown as
+a duplicate of that transaction too, for the accountant to confirm.
 
 Refused files (nothing is extracted; the message names the line and the rule):
 
@@ -78,6 +80,7 @@ from importers.common import (
     ImportFileError,
     Problem,
     identity_index,
+    mark_booked_by_hand,
     mark_duplicates,
     next_day,
     sek_posting,
@@ -443,7 +446,9 @@ class SwedbankImporter(beangulp.Importer):
         )
 
     def deduplicate(self, entries: data.Entries, existing: data.Entries) -> None:
+        """Rows already imported (same ``bank_id``), then rows booked by hand (same day and amount on 1930)."""
         mark_duplicates(entries, existing, IDENTITY_KEY)
+        mark_booked_by_hand(entries, existing, self.bank_account, IDENTITY_KEY)
 
     def sort(self, entries: data.Entries, reverse: bool = False) -> None:
         entries.sort(key=sort_key, reverse=reverse)

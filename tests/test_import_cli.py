@@ -353,3 +353,11 @@ def test_fava_import_page_lists_and_extracts(tmp_path: Path) -> None:
     with pytest.raises(Exception) as refused:
         fava.ingest.extract(str(inbox / "trasig.txt"), "importers.bgmax.BgMaxImporter")
     assert "TK70: slutposten anger 9 betalningsposter" in str(refused.value.__cause__)
+
+
+def test_the_bergslaget_command_runs_the_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bergslaget_plugins.cli import main
+
+    _bgmax_path, statement = day_files(tmp_path)
+    assert main(["import", "identify", str(statement)]) == 0
+    assert "importers.swedbank.SwedbankImporter" in capsys.readouterr().out

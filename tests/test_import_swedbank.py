@@ -325,3 +325,27 @@ def test_a_rule_with_a_counterparty_names_it_on_the_counter_posting(tmp_path: Pa
     assert telia.postings[1].account == "Liabilities:2440-Leverantörsskulder"
     assert telia.postings[1].meta == {"motpart": "Telia Sverige AB"}
     assert telia.postings[1].units.number == Decimal("349.00")
+
+
+def test_rows_booked_by_hand_are_shown_as_duplicates_once(importer: SwedbankImporter) -> None:
+    books = load(
+        OPENINGS
+        + """
+2022-03-07 * "Bankgirot" "BG 5844-9216 insättning 2022-03-07, 6 betalningar"
+  ver: "A23"
+  Assets:1930-Företagskonto  244401 SEK
+  Assets:1938-Bankgiroinbetalningar  -244401 SEK
+
+2022-03-07 * "Föreningssparbanken" "Pris bankgiro"
+  ver: "A24"
+  Expenses:6570-Bankkostnader  2.50 SEK
+  Assets:1930-Företagskonto  -2.50 SEK
+"""
+    )
+    entries = extract(importer, DATA / "foretag.csv", books)
+    marked = {entry.narration: entry.meta.get(beangulp_extract.DUPLICATE) for entry in entries if isinstance(entry, data.Transaction)}
+    assert marked["BG INSÄTTNING 5844-9216"].meta["ver"] == "A23"
+    # Two PRIS BANKGIRO rows that day, one booked by hand: only one of them is a duplicate.
+    pris = [entry for entry in entries if isinstance(entry, data.Transaction) and entry.narration == "PRIS BANKGIRO"]
+    assert [beangulp_extract.DUPLICATE in entry.meta for entry in pris] == [True, False]
+    assert pris[0].meta["ver"] == "A24"
