@@ -6,19 +6,24 @@ This importer books every payment (TK20) against the invoice it pays, and every
 deduction (TK21) as a negative payment, on the clearing account
 ``Assets:1938-Bankgiroinbetalningar`` (verification series ``BG``).
 
-The file, in the order Bankgirot prescribes::
+A file with one payment (each record is 80 characters; trailing blanks left out here)::
 
-    01BGMAX               0120220314173035010331P              <- TK01 öppningspost (fil)
-    050058449216          SEK                                  <- TK05 öppningspost (insättning)
-    200050501055                202210191000000000001526800... <- TK20 betalning: avsändarens
-                                                                  bankgiro, referens (OCR), belopp i öre
-    26Storfors kommun                                          <- TK26 namn (och TK22/23 extra
-                                                                  referenser, TK25 meddelande,
-                                                                  TK27/28 adress, TK29 orgnr)
-    15...8327912345678 20220314 00001 ...1526800 SEK 00000001  <- TK15 insättning: bankkonto, dag,
-                                                                  löpnummer, belopp, antal
-    7000000001000000000000000000000001                         <- TK70 slutpost: antal betalningar,
-                                                                  avdrag, extra referenser, insättningar
+    01BGMAX               0120220315063012000000P
+    050058449216          SEK
+    200050501055                202210191000000000001526800210000000000100
+    26Storfors kommun
+    15000000000000000000000832799234567892022031400001000000000001526800SEK00000001
+    7000000001000000000000000000000001
+
+``01`` opens the file (layout BGMAX, version 01, written 2022-03-15 06:30:12,
+production ``P``); ``05`` opens a deposit to bankgiro 5844-9216 in SEK; ``20`` is a
+payment from bankgiro 5050-1055 with OCR reference 202210191 of 15 268,00 kr (in öre),
+reference code 2 (a checked OCR number), channel 1, Bankgirot's serial number 10; ``26``
+the payer's name (``22``/``23`` extra references, ``25`` a message, ``27``/``28``
+address and ``29`` organisation number may follow a payment); ``15`` closes the
+deposit: bank account, payment date 2022-03-14, deposit number 1, 15 268,00 kr, SEK, 1
+payment; ``70`` closes the file: 1 payment, 0 deductions, 0 extra references,
+1 deposit.
 
 becomes (the invoice ``^faktura-2022101`` with OCR 202210191 is in the books)::
 
@@ -57,6 +62,20 @@ deposit's currency; TK70 counts of payments, deductions, extra references
 deposits to another bankgiro than the association's and deposits in another currency
 than SEK.
 
+Writing: :func:`render_bgmax` (text) and :func:`write_bgmax` (an ISO-8859-1 file) make
+a valid BgMax file from the same data classes the reader returns; TK15 sums and
+counts and TK70 counts are computed. For example the file above::
+
+    write_bgmax("bgmax.txt", BgMaxFile(
+        created=datetime.datetime(2022, 3, 15, 6, 30, 12),
+        deposits=(Deposit("58449216", datetime.date(2022, 3, 14), serial=1,
+                          bank_account="83279923456789",
+                          payments=(Payment(Decimal("15268.00"), reference="202210191",
+                                            sender_bankgiro="50501055",
+                                            bgc_serial="000000000010",
+                                            name="Storfors kommun"),)),),
+    ))
+
 Characters: BgMax is ISO-8859-1. A file that is valid UTF-8 and contains non-ASCII
 characters has been re-encoded on its way; since records are fixed-width in
 characters, it is read as UTF-8 (read as ISO-8859-1 its records would be longer than
@@ -81,7 +100,7 @@ from typing import Any
 
 import beangulp
 from beancount.core import data
-from beancount.core.data import Directive, Transaction
+from beancount.core.data import Transaction
 
 from bergslaget_plugins.money import ONE_ORE, format_swedish
 
@@ -112,10 +131,11 @@ RECORD_LENGTH = 80
 IDENTITY_KEY = "bgc_id"
 TAB_SIZE = 8
 
-#: Reference codes (referenskod) of TK20-TK23.
+#: Reference codes (referenskod) of TK20-TK23: 0 and 1 no reference, 2 an OCR reference
+#: that passed Bankgirot's check, 3 one or more references, 4 one reference, 5 a wrong one.
 REFERENCE_BLANK = 0
 REFERENCE_OCR = 2
-REFERENCE_SEVERAL = 3
+_NO_REFERENCE_CODES = (0, 1)
 
 #: Record codes and their Swedish names, for messages.
 RECORD_NAMES = {
@@ -731,7 +751,11 @@ def render_bgmax(bgmax: BgMaxFile) -> str:
     """The BgMax text (CRLF line ends) for ``bgmax``; write it as ISO-8859-1 (see :func:`write_bgmax`).
 
     TK15 amounts and counts and the TK70 counts are computed from the payments. A
-    payment without ``bgc_serial`` gets the next serial number of the file.
+    payment without ``bgc_serial`` gets its place in the file as serial number (give
+    12 digits to have them read back unchanged). OCR references (reference code 2) are
+    right-aligned, other references left-aligned. Raises :class:`BgMaxWriteError` for a
+    text longer than its field, a character outside ISO-8859-1, or an amount that is
+    negative or not in whole öre.
     """
     stamp = bgmax.created.strftime("%Y%m%d%H%M%S%f")
     records = [f"01{'BGMAX':<20}01{stamp}{'T' if bgmax.test else 'P'}"]
@@ -795,7 +819,7 @@ def payment_identities(bgmax: BgMaxFile) -> dict[int, str]:
 def stated_references(payment: Payment) -> tuple[StatedReference, ...]:
     """The references of a payment (TK20/TK21 and TK22/TK23) for matching, with signed amounts."""
     references: list[StatedReference] = []
-    if payment.reference_code != REFERENCE_BLANK and payment.reference_code != 1:
+    if payment.reference_code not in _NO_REFERENCE_CODES:
         references += [StatedReference(token) for token in _DIGITS.findall(payment.reference)]
     sign = Decimal(-1) if payment.deduction else Decimal(1)
     for extra in payment.extra_references:
