@@ -2,11 +2,15 @@
 
 Swedbank exports the transactions of an account as CSV, newest row first, in
 Windows-1252 (Latin-1) text, with amounts written with a decimal point. Both
-variants of the export are read: the company/association one ::
+variants of the export are read: the company/association one (here
+``tests/data/swedbank/foretag.csv``, rows left out) ::
 
     * Transaktioner Period 2022-03-01 – 2022-03-31 Skapad 2022-04-01 08:15
     Radnr,Clnr,Kontonr,Produkt,Valuta,Bokfdag,Transdag,Valutadag,Referens,Text,Belopp,Saldo
-    1,8327,9123456,Företagskonto,SEK,2022-03-31,2022-03-31,2022-03-31,,Avgift Företagspaket,-125.00,49 ...
+    1,8327-9,923456789,Företagskonto,SEK,2022-03-31,2022-03-31,2022-03-31,Mars,KONTOAVGIFT,-195.00,343197.10
+    2,8327-9,923456789,Företagskonto,SEK,2022-03-15,2022-03-14,2022-03-15,,KORTKÖP 220314 CLAS OHLSON,-459.90,343392.10
+    ...
+    5,8327-9,923456789,Företagskonto,SEK,2022-03-07,2022-03-07,2022-03-07,5844-9216,BG INSÄTTNING 5844-9216,244401.00,343857.00
 
 and the private one (header ``Radnummer,Clearingnummer,Kontonummer,Produkt,Valuta,
 Bokföringsdag,Transaktionsdag,Valutadag,Referens,Beskrivning,Belopp,Bokfört saldo``,
@@ -16,19 +20,27 @@ Each row becomes one transaction (verification series ``A``), dated on the booki
 (Bokfdag), with the counter-posting taken from the accountant's rules in
 ``ledger/importregler.csv`` (see ``importers/rules.py``)::
 
-    2022-03-14 * "Bankgirot insättning 5844-9216"
-      ver: "A7"
-      bank_id: "20220314-5be0c1f1b3a2"
+    2022-03-07 * "Bankgirot" "BG INSÄTTNING 5844-9216"
+      ver: "A3"
+      bank_id: "20220307-7c3517f458f9"
       referens: "5844-9216"
-      Assets:1930-Företagskonto           15268.00 SEK
-      Assets:1938-Bankgiroinbetalningar  -15268.00 SEK
+      Assets:1930-Företagskonto           244401.00 SEK
+      Assets:1938-Bankgiroinbetalningar  -244401.00 SEK
+        motpart: "Bankgirot"
 
 A row that no rule fits is left for the accountant: flag ``!``, counter-posting on
-``Liabilities:2999-OBS-konto``, narration ``<text> – ingen importregel matchade``. After
-the rows comes one balance assertion for 1930 on the day after the newest row, with
-that row's running balance (Saldo)::
+``Liabilities:2999-OBS-konto``, narration ``<text> – ingen importregel matchade``::
 
-    2022-04-01 balance Assets:1930-Företagskonto  49875.00 SEK
+    2022-03-15 ! "KORTKÖP 220314 CLAS OHLSON – ingen importregel matchade"
+      ver: "A6"
+      bank_id: "20220315-f2fb024fad93"
+      Assets:1930-Företagskonto   -459.90 SEK
+      Liabilities:2999-OBS-konto   459.90 SEK
+
+After the rows comes one balance assertion for 1930 on the day after the newest row,
+with that row's running balance (Saldo)::
+
+    2022-04-01 balance Assets:1930-Företagskonto  343197.10 SEK
 
 ``bank_id`` is derived from the bank's data of the row (clearing and account number,
 the three dates, reference, text, amount and running balance), not from the row
