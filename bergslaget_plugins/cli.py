@@ -3,6 +3,7 @@
     bergslaget report [LEDGER] [--year YEAR] [--format text|csv|html]
     bergslaget fees [LEDGER] --year YEAR [--format text|csv]
     bergslaget import identify|extract|archive ...   (beangulp's commands)
+    bergslaget serve [LEDGER] [--port 5000]          (Fava, read-only, on 127.0.0.1)
 
 LEDGER defaults to ``ledger/main.beancount``. The books are loaded with Beancount's
 loader and its plugins; if they have errors, nothing is printed but the errors.
@@ -66,6 +67,12 @@ def _fees(args: argparse.Namespace, out: TextIO) -> int:
     return print_fee_specification(entries, options, args.year, args.format, out)
 
 
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    from bergslaget_plugins.serve import serve
+
+    return serve(args.ledger, args.port, out)
+
+
 def _import(argv: Sequence[str]) -> int:
     from importers.config import run
 
@@ -87,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     fees.add_argument("--year", type=int, required=True, help="avgiftsår")
     fees.add_argument("--format", choices=("text", "csv"), default="text")
     fees.set_defaults(handler=_fees)
+
+    serve = commands.add_parser("serve", help="visa bokföringen i Fava, skrivskyddat, på 127.0.0.1")
+    serve.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
+    serve.add_argument("--port", type=int, default=5000, help="port (standard: 5000)")
+    serve.set_defaults(handler=_serve)
 
     commands.add_parser("import", help="importera bankfiler (beangulp: identify, extract, archive)", add_help=False)
     return parser

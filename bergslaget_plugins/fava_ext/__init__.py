@@ -1,0 +1,433 @@
+"""Fava pages for the board and the auditor of Intresseföreningen Bergslaget.
+
+    2020-01-01 custom "fava-extension" "bergslaget_plugins.fava_ext"
+
+adds four pages to Fava's sidebar:
+
+- **Årsredovisning** (``Arsredovisning``): resultaträkning with the previous year and
+  the budget, balansräkning and Not 1–5, from ``statements.build_annual_report`` (the
+  same function as ``bergslaget report``), each line linked to the accounts and the
+  journal behind it; also as CSV (``.../Arsredovisning/csv``) and as a printable page
+  (``.../Arsredovisning/utskrift``).
+- **Budget**: budget against outcome per line, for the year and the year to date, and
+  the cumulative result against the cumulative budget month by month.
+- **Medlemsavgifter**: each member's fee invoice: invoiced, paid, outstanding, days
+  overdue, OCR number.
+- **Översikt** (``Oversikt``): key figures, the bank balance and income and costs per month.
+
+The year is the one of Fava's time filter (``?time=2022``); without a filter the last
+closed year. Account and advanced filters are ignored: the pages always cover the
+whole books. The figures are computed in ``dashboards.py`` and ``statements.py``; this
+module only turns them into HTML and inline SVG (no JavaScript). Only the parts of
+Fava's extension API that have been stable for years are used: ``FavaExtensionBase``,
+``report_title``, ``extension_endpoint``, ``g.filtered.date_range`` and ``url_for``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import math
+import re
+from urllib.parse import urlencode
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, request
+from markupsafe import Markup
+
+from fava.application import url_for
+from fava.context import g
+from fava.ext import FavaExtensionBase, extension_endpoint
+
+from bergslaget_plugins import dashboards
+from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart, read_chart
+from bergslaget_plugins.dashboards import ChartData, Period
+from bergslaget_plugins.money import format_kronor, format_swedish
+from bergslaget_plugins.render import report_as_csv, report_as_html, table_as_html
+from bergslaget_plugins.statements import AnnualReport, ReportError, Table, build_annual_report
+
+
+# -- formatting helpers used by the templates -------------------------------------------------
+
+def kronor(value: Decimal | None) -> str:
+    """Whole kronor the Swedish way (``-1 234``); a dash for no value."""
+    return "–" if value is None else format_kronor(value)
+
+
+def procent(value: Decimal | None) -> str:
+    """Per cent with a decimal comma (``-12,3 %``); a dash when there is no budget."""
+    return "–" if value is None else f"{format_swedish(value, 1)}\u00a0%"
+
+
+_REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
+
+
+def regex_literal(text: str) -> str:
+    """``text`` as a regular expression matching itself; unlike re.escape, leaves - : and spaces readable."""
+    return _REGEX_SPECIAL.sub(r"\\\1", text)
+
+
+def datum(value: datetime.date | None) -> str:
+    return "–" if value is None else value.isoformat()
+
+
+# -- inline SVG charts ---------------------------------------------------------------------------
+
+CHART_WIDTH = 760
+CHART_HEIGHT = 300
+_MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 92, 16, 34, 36
+
+
+def _nice_step(span: Decimal, target_ticks: int = 5) -> Decimal:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about ``target_ticks`` ticks."""
+    if span <= 0:
+        return Decimal(1)
+    raw = span / target_ticks
+    power = Decimal(10) ** (len(str(int(raw))) - 1) if raw >= 1 else Decimal(1)
+    for factor in (1, 2, Decimal("2.5"), 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power  # pragma: no cover - the loop ends at 10 x power
+
+
+def _ticks(values: Sequence[Decimal]) -> list[Decimal]:
+    low, high = min((*values, Decimal(0))), max((*values, Decimal(0)))
+    step = _nice_step(high - low)
+    first = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
+    last = (high / step).to_integral_value(rounding="ROUND_CEILING") * step
+    if first == last:
+        last = first + step
+    ticks, tick = [], first
+    while tick <= last:
+        ticks.append(tick)
+        tick += step
+    return ticks
+
+
+def svg_chart(chart: ChartData) -> Markup:
+    """The chart as inline SVG: axes in kronor, a legend, and a ``<title>`` on every point or bar."""
+    values = [v for series in chart.series for v in series.values if v is not None]
+    ticks = _ticks(values or [Decimal(0)])
+    low, high = ticks[0], ticks[-1]
+    plot_w = CHART_WIDTH - _MARGIN_LEFT - _MARGIN_RIGHT
+    plot_h = CHART_HEIGHT - _MARGIN_TOP - _MARGIN_BOTTOM
+    n = len(chart.labels)
+
+    def y(value: Decimal) -> float:
+        return _MARGIN_TOP + plot_h * float((high - value) / (high - low))
+
+    def x_center(index: int) -> float:
+        if chart.kind == "stapel":
+            return _MARGIN_LEFT + plot_w * (index + 0.5) / n
+        return _MARGIN_LEFT + (plot_w * index / (n - 1) if n > 1 else plot_w / 2)
+
+    esc = html.escape
+    parts = [
+        f'<svg class="bergslaget-diagram" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" '
+        f'aria-label="{esc(chart.title)}" data-diagram="{esc(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{esc(chart.title)}</title><desc>{esc(chart.description)}</desc>",
+    ]
+    for tick in ticks:
+        cls = "noll" if tick == 0 else "stodlinje"
+        parts.append(f'<line class="{cls}" x1="{_MARGIN_LEFT}" x2="{CHART_WIDTH - _MARGIN_RIGHT}" '
+                     f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
+        parts.append(f'<text class="yetikett" x="{_MARGIN_LEFT - 6}" y="{y(tick) + 4:.1f}">{esc(format_kronor(tick))}</text>')
+    # Every label up to 13 points; beyond that every third (quarter ends for month-end series).
+    label_step = 1 if n <= 13 else math.ceil((n - 1) / 8)
+    for index, label in enumerate(chart.labels):
+        if index % label_step == 0:
+            parts.append(f'<text class="xetikett" x="{x_center(index):.1f}" y="{CHART_HEIGHT - _MARGIN_BOTTOM + 18}">'
+                         f"{esc(label)}</text>")
+    if chart.kind == "stapel":
+        group = plot_w / n
+        bar = group * 0.8 / len(chart.series)
+        for s_index, series in enumerate(chart.series):
+            for index, value in enumerate(series.values):
+                if value is None:
+                    continue
+                left = _MARGIN_LEFT + group * index + group * 0.1 + bar * s_index
+                top, bottom = sorted((y(value), y(Decimal(0))))
+                parts.append(
+                    f'<rect class="serie-{esc(series.style)}" x="{left:.1f}" y="{top:.1f}" width="{bar:.1f}" '
+                    f'height="{max(bottom - top, 0.5):.1f}"><title>{esc(series.name)} {esc(chart.labels[index])}: '
+                    f"{esc(kronor(value))} kr</title></rect>")
+    else:
+        for series in chart.series:
+            points = [(x_center(i), y(v), chart.labels[i], v) for i, v in enumerate(series.values) if v is not None]
+            if len(points) > 1:
+                path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
+                parts.append(f'<polyline class="serie-{esc(series.style)}" points="{path}"/>')
+            for px, py, label, value in points:
+                parts.append(f'<circle class="serie-{esc(series.style)}" cx="{px:.1f}" cy="{py:.1f}" r="3.5">'
+                             f"<title>{esc(series.name)} {esc(label)}: {esc(kronor(value))} kr</title></circle>")
+    legend_x = _MARGIN_LEFT
+    for series in chart.series:
+        parts.append(f'<rect class="serie-{esc(series.style)} legend" x="{legend_x}" y="8" width="14" height="14"/>'
+                     f'<text class="legendtext" x="{legend_x + 20}" y="20">{esc(series.name)}</text>')
+        legend_x += 28 + 8 * len(series.name) + 20
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+
+
+def chart_table(chart: ChartData) -> Markup:
+    """The chart's figures as a table (inside a details element below the chart)."""
+    esc = html.escape
+    head = "".join(f'<th class="num">{esc(series.name)}</th>' for series in chart.series)
+    rows = "".join(
+        f"<tr><td>{esc(label)}</td>"
+        + "".join(f'<td class="num">{esc(kronor(series.values[index]))}</td>' for series in chart.series)
+        + "</tr>"
+        for index, label in enumerate(chart.labels)
+    )
+    return Markup(  # noqa: S704 - escaped above
+        f'<details class="siffror"><summary>Visa siffrorna i diagrammet</summary>'
+        f'<table class="bergslaget diagramdata" data-titel="{esc(chart.title)}"><thead><tr><th></th>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table></details>")
+
+
+# -- the pages ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class YearLink:
+    year: int
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """A statement or note as HTML, with the accounts behind each of its lines."""
+
+    table: Table
+    html: Markup
+    accounts: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
+
+
+class _Page:
+    """What all pages share: the period from the time filter, links into Fava, formatting."""
+
+    ledger: Any
+    name: str
+
+    kronor = staticmethod(kronor)
+    procent = staticmethod(procent)
+    datum = staticmethod(datum)
+    svg_chart = staticmethod(svg_chart)
+    chart_table = staticmethod(chart_table)
+
+    # -- the period ----------------------------------------------------------------------
+    def period(self) -> Period | None:
+        date_range = g.filtered.date_range
+        return dashboards.choose_period(self.ledger.all_entries, date_range.end_inclusive if date_range else None)
+
+    def time_filter(self) -> str:
+        return request.args.get("time", "")
+
+    def ignored_filters(self) -> bool:
+        """True if an account or advanced filter is set; the pages always show the whole books."""
+        return bool(request.args.get("account") or request.args.get("filter"))
+
+    def load_errors(self) -> int:
+        return len(self.ledger.errors)
+
+    def errors_url(self) -> str:
+        return url_for("report", report_name="errors")
+
+    def time_url(self, time: str) -> str:
+        """This page with another time filter."""
+        return url_for("extension_report", extension_name=self.name, time=time)
+
+    def year_links(self, period: Period | None) -> list[YearLink]:
+        return [YearLink(year, self.time_url(str(year)),
+                         period is not None and year == period.year and self.time_filter() in ("", str(year)))
+                for year in dashboards.report_years(self.ledger.all_entries)]
+
+    # -- links into Fava --------------------------------------------------------------------
+    def _time(self, period: Period) -> dict[str, str]:
+        return {} if self.time_filter() else {"time": str(period.year)}
+
+    def account_url(self, account: str, period: Period) -> str:
+        return url_for("account", name=account, **self._time(period))
+
+    def journal_url(self, accounts: Sequence[str], period: Period, counterparty: str | None = None) -> str:
+        """Fava's journal for exactly these accounts; for a note row, only that counterparty's postings."""
+        values = {"account": "^(?:" + "|".join(regex_literal(a) for a in accounts) + ")$", **self._time(period)}
+        if counterparty:
+            values["filter"] = f'any(motpart:"^{regex_literal(counterparty)}$")'
+        return url_for("report", report_name="journal", **values)
+
+    def lines_url(self, accounts: Sequence[str], period: Period, counterparty: str | None = None) -> str:
+        """One account: its page in Fava; several: the journal filtered to them."""
+        if len(accounts) == 1 and not counterparty:
+            return self.account_url(accounts[0], period)
+        return self.journal_url(accounts, period, counterparty)
+
+    def invoice_url(self, link: str) -> str:
+        return url_for("report", report_name="journal", filter=f"^{link}")
+
+    def chart(self) -> Chart:
+        chart, _ = read_chart(self.ledger.all_entries, self.ledger.options)
+        return chart
+
+    def statement_view(self, table: Table, period: Period, chart: Chart, note_rows: bool = False) -> StatementView:
+        links: dict[str, str] = {}
+        accounts: list[tuple[str, tuple[tuple[str, str, str], ...]]] = []
+        for row in table.rows:
+            if not row.accounts:
+                continue
+            # A note row without a fixed row name is the postings of one counterparty.
+            by_counterparty = note_rows and all(
+                chart.accounts.get(a) is not None and chart.accounts[a].note_row is None for a in row.accounts)
+            links[row.label] = self.lines_url(row.accounts, period, row.label if by_counterparty else None)
+            accounts.append((row.label, tuple(
+                (account, chart.accounts[account].name if account in chart.accounts else "", self.account_url(account, period))
+                for account in row.accounts)))
+        return StatementView(table, Markup(table_as_html(table, links)), tuple(accounts))  # noqa: S704
+
+
+@dataclass(frozen=True)
+class AnnualReportPage:
+    period: Period | None
+    report: AnnualReport | None
+    problems: tuple[str, ...]
+    statements: tuple[StatementView, ...] = ()
+
+
+class Arsredovisning(_Page, FavaExtensionBase):
+    """Årsredovisning: the statements and notes of the chosen year, as ``bergslaget report`` prints them."""
+
+    report_title = "Årsredovisning"
+
+    def page(self) -> AnnualReportPage:
+        period = self.period()
+        if period is None:
+            return AnnualReportPage(None, None, ("Bokföringen har inga transaktioner.",))
+        try:
+            report = build_annual_report(self.ledger.all_entries, self.ledger.options, period.year)
+        except ReportError as error:
+            return AnnualReportPage(period, None, tuple(error.problems))
+        chart = self.chart()
+        views = (
+            self.statement_view(report.income_statement, period, chart),
+            self.statement_view(report.balance_sheet, period, chart),
+            *(self.statement_view(note, period, chart, note_rows=True) for note in report.notes),
+        )
+        return AnnualReportPage(period, report, (), views)
+
+    def download_url(self, endpoint: str, period: Period) -> str:
+        # Fava's url_for takes the endpoint name as its first argument, so this one is built by hand.
+        return f"{url_for('index')}extension/{self.name}/{endpoint}?" + urlencode({"time": self.time_filter() or period.year})
+
+    def _report_or_problems(self) -> AnnualReport | Response:
+        page = self.page()
+        if page.report is None:
+            text = "Årsredovisningen kan inte upprättas:\n" + "\n".join(f"- {p}" for p in page.problems) + "\n"
+            return Response(text, status=409, mimetype="text/plain")
+        return page.report
+
+    @extension_endpoint("csv")
+    def csv(self) -> Response:
+        """The report as CSV (``bergslaget report --format csv``)."""
+        report = self._report_or_problems()
+        if isinstance(report, Response):
+            return report
+        return Response(report_as_csv(report), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="arsredovisning-{report.year}.csv"'})
+
+    @extension_endpoint("utskrift")
+    def utskrift(self) -> Response:
+        """The report as a standalone HTML page for printing (``bergslaget report --format html``)."""
+        report = self._report_or_problems()
+        if isinstance(report, Response):
+            return report
+        return Response(report_as_html(report), mimetype="text/html")
+
+
+@dataclass(frozen=True)
+class BudgetPage:
+    period: Period | None
+    follow_up: dashboards.BudgetFollowUp | None
+    chart: ChartData | None
+    problems: tuple[str, ...]
+
+
+class Budget(_Page, FavaExtensionBase):
+    """Budget: budget against outcome per line of the income statement."""
+
+    report_title = "Budget"
+
+    def page(self) -> BudgetPage:
+        period = self.period()
+        if period is None:
+            return BudgetPage(None, None, None, ("Bokföringen har inga transaktioner.",))
+        try:
+            follow_up = dashboards.budget_follow_up(self.ledger.all_entries, self.ledger.options, period)
+        except ReportError as error:
+            return BudgetPage(period, None, None, tuple(error.problems))
+        return BudgetPage(period, follow_up, dashboards.cumulative_chart(follow_up), ())
+
+
+class Medlemsavgifter(_Page, FavaExtensionBase):
+    """Medlemsavgifter: the fee invoices of the year and what is paid of them."""
+
+    report_title = "Medlemsavgifter"
+
+    def page(self) -> dashboards.FeeOverview | None:
+        period = self.period()
+        if period is None:
+            return None
+        return dashboards.fee_overview(self.ledger.all_entries, period.year, period.as_of)
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    label: str
+    value: Decimal
+    note: str
+
+
+@dataclass(frozen=True)
+class OverviewPage:
+    period: Period | None
+    key_figures: tuple[KeyFigure, ...]
+    charts: tuple[ChartData, ...]
+    problems: tuple[str, ...]
+
+
+class Oversikt(_Page, FavaExtensionBase):
+    """Översikt: key figures of the annual report and charts of the bank and of each month."""
+
+    report_title = "Översikt"
+
+    def page(self) -> OverviewPage:
+        period = self.period()
+        if period is None:
+            return OverviewPage(None, (), (), ("Bokföringen har inga transaktioner.",))
+        entries, options = self.ledger.all_entries, self.ledger.options
+        charts = (
+            dashboards.bank_chart(dashboards.line_balance_by_month(entries, options, period.year)),
+            dashboards.income_costs_chart(period.year, dashboards.income_and_costs_by_month(entries, options, period.year)),
+        )
+        try:
+            report = build_annual_report(entries, options, period.year)
+        except ReportError as error:
+            return OverviewPage(period, (), charts, tuple(error.problems))
+        fees = dashboards.fee_overview(entries, period.year, period.as_of)
+        result = report.income_statement.row(RESULT_LABEL)
+        income = report.income_statement.row(SECTIONS_BY_TITLE["Intäkter"].sum_label)
+        costs = report.income_statement.row(SECTIONS_BY_TITLE["Kostnader"].sum_label)
+        bank = report.balance_sheet.row(dashboards.BANK_LINE)
+        equity = report.balance_sheet.row(SECTIONS_BY_TITLE["Eget kapital"].sum_label)
+        year_end = f"per {period.year}-12-31"
+        figures = (
+            KeyFigure(result.label, result.values[2], f"budget {kronor(result.values[1])}"),
+            KeyFigure(income.label, income.values[2], f"budget {kronor(income.values[1])}"),
+            KeyFigure(costs.label, costs.values[2], f"budget {kronor(costs.values[1])}"),
+            KeyFigure(bank.label, bank.values[1], year_end),
+            KeyFigure(equity.label, equity.values[1], year_end),
+            KeyFigure("Obetalda medlemsavgifter", fees.outstanding + fees.older_outstanding, f"per {fees.as_of}"),
+        )
+        return OverviewPage(period, figures, charts, ())
