@@ -78,7 +78,7 @@ def datum(value: datetime.date | None) -> str:
 
 CHART_WIDTH = 760
 CHART_HEIGHT = 300
-_MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 92, 16, 34, 36
+_MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 92, 40, 34, 36
 
 
 def _nice_step(span: Decimal, target_ticks: int = 5) -> Decimal:
