@@ -38,7 +38,7 @@ from typing import Any, Literal
 from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins import fiscal
-from bergslaget_plugins.budget import budget_for, read_budgets
+from bergslaget_plugins.budget import BudgetEntry, budget_for, read_budgets
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart, Section, read_chart
 from bergslaget_plugins.generated import is_generated
 from bergslaget_plugins.membership_fees import FeeSettings, booked_fee_invoices, invoice_link
@@ -168,7 +168,7 @@ def _line_outcome(chart: Chart, sums: PostingSums, section: Section, label: str,
     return section.sign * sums.between(chart.accounts_on(label), begin, end) + 0  # + 0: no "-0"
 
 
-def _line_budget(chart: Chart, budgets: Mapping[str, Any], section: Section, label: str,
+def _line_budget(chart: Chart, budgets: Mapping[str, list[BudgetEntry]], section: Section, label: str,
                  begin: datetime.date, end: datetime.date) -> Decimal:
     """A line's budget for [begin, end] (both included), spread as Fava spreads it."""
     return section.sign * sum((budget_for(budgets, account, begin, end + ONE_DAY)
@@ -287,7 +287,7 @@ def budget_follow_up(
                           cumulative_result(chart, budgets, sums, period))
 
 
-def cumulative_result(chart: Chart, budgets: Mapping[str, Any], sums: PostingSums, period: Period) -> tuple[CumulativePoint, ...]:
+def cumulative_result(chart: Chart, budgets: Mapping[str, list[BudgetEntry]], sums: PostingSums, period: Period) -> tuple[CumulativePoint, ...]:
     """Result from 1 January to each month's end: budget all year, outcome up to the year to date."""
     points = []
     for month in range(1, 13):
@@ -343,12 +343,13 @@ def line_balance_by_month(
     """A balance-sheet line's balance at each month's end of ``year - 1`` and ``year``.
 
     The first point is the opening balance (31 December two years back), unless the
-    books begin later; then the series starts at the first transaction.
+    books begin later; then the series starts at the first transaction. Empty if the
+    layout has no such line.
     """
     chart, _ = read_chart(entries, options)
     line = chart.line(label)
     if line is None:
-        raise KeyError(label)
+        return ()
     accounts = chart.accounts_on(label)
     sums = PostingSums(entries)
     dates = _transaction_dates(entries)

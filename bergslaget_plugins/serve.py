@@ -37,14 +37,13 @@ def serve(ledger: Path, port: int = DEFAULT_PORT, out: TextIO | None = None) -> 
         print(f"Bokföringen {ledger} finns inte", file=sys.stderr)
         return 1
     app = make_app(ledger)
-    slug = app.config["LEDGERS"].first_slug()
     server = Server((HOST, port), app)
     try:
         server.prepare()
     except OSError as error:
         print(f"Kan inte starta på {HOST}:{port}: {error} (välj en annan port med --port)", file=sys.stderr)
         return 1
-    print(f"Fava (skrivskyddat) för {ledger}: http://{HOST}:{port}/{slug}/ – avsluta med Ctrl-C", file=output, flush=True)
+    print(f"Fava (skrivskyddat) för {ledger}: http://{HOST}:{port}/ – avsluta med Ctrl-C", file=output, flush=True)
     try:
         server.serve()
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import socket
@@ -10,6 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -417,3 +419,41 @@ def test_refused_report_csv_says_why(broken_client):
     response = broken_client.get(f"/{slug}/extension/Arsredovisning/csv")
     assert response.status_code == 409
     assert "Årsredovisningen kan inte upprättas" in response.get_data(as_text=True)
+
+
+# -- unpaid fees on the page --------------------------------------------------------------------------------
+
+def test_member_fees_page_shows_unpaid_and_overdue(tmp_path):
+    from test_dashboards import SMALL_LEDGER
+
+    ledger = tmp_path / "avgifter.beancount"
+    ledger.write_text('option "title" "Avgiftsprov"\n2021-01-01 custom "fava-extension" "bergslaget_plugins.fava_ext"\n'
+                      + SMALL_LEDGER, encoding="utf-8")
+    app = create_app([str(ledger)], read_only=True, load=True)
+    slug = app.config["LEDGERS"].first_slug()
+    shown = get(app.test_client(), f"/{slug}/extension/Medlemsavgifter/?time=2022-04")
+    assert "per 2022-04-30" in shown.text
+    assert shown.row("Medlemsavgifter 2022", "Storfors kommun")[5:] == ["15 268", "0", "15 268", "44"]
+    assert shown.row("Medlemsavgifter 2022", "Nora kommun")[5:] == ["23 938", "10 000", "13 938", "44"]
+    assert shown.row("Medlemsavgifter 2022", "Sala kommun")[5:] == ["39 652", "39 652", "0", "0"]
+    assert shown.rows("Medlemsavgifter 2022")[-1] == ["Summa (3 fakturor)", "", "", "", "", "78 858", "49 652", "29 206", ""]
+    older = shown.rows("Obetalda medlemsavgifter från tidigare år")
+    assert older[1] == ["Storfors kommun", "2021", "2021126", "202112694", "2021-02-15", "2021-03-17",
+                        "15 000", "0", "15 000", str((datetime.date(2022, 4, 30) - datetime.date(2021, 3, 17)).days)]
+    assert "3 förfallna" in shown.text
+
+
+def test_svg_chart_with_gaps_and_negative_values():
+    from xml.etree import ElementTree
+
+    from bergslaget_plugins.dashboards import ChartData, Series
+    from bergslaget_plugins.fava_ext import svg_chart
+
+    for kind in ("linje", "stapel"):
+        chart = ChartData("Prov", kind, ("jan", "feb", "mar"),
+                          (Series("Utfall", (Decimal(-1500), None, Decimal(2400)), "utfall"),), "Ett prov")
+        svg = ElementTree.fromstring(str(svg_chart(chart)))
+        titles = [element.text for element in svg.iter("{http://www.w3.org/2000/svg}title")]
+        assert titles == ["Prov", "Utfall jan: -1 500 kr", "Utfall mar: 2 400 kr"]
+        labels = [element.text for element in svg.iter("{http://www.w3.org/2000/svg}text")]
+        assert "0" in labels and "-2 000" in labels and "3 000" in labels

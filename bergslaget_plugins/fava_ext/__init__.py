@@ -407,8 +407,9 @@ class Oversikt(_Page, FavaExtensionBase):
         if period is None:
             return OverviewPage(None, (), (), ("Bokföringen har inga transaktioner.",))
         entries, options = self.ledger.all_entries, self.ledger.options
+        bank = dashboards.line_balance_by_month(entries, options, period.year)
         charts = (
-            dashboards.bank_chart(dashboards.line_balance_by_month(entries, options, period.year)),
+            *((dashboards.bank_chart(bank),) if bank else ()),
             dashboards.income_costs_chart(period.year, dashboards.income_and_costs_by_month(entries, options, period.year)),
         )
         try:
@@ -416,18 +417,23 @@ class Oversikt(_Page, FavaExtensionBase):
         except ReportError as error:
             return OverviewPage(period, (), charts, tuple(error.problems))
         fees = dashboards.fee_overview(entries, period.year, period.as_of)
-        result = report.income_statement.row(RESULT_LABEL)
-        income = report.income_statement.row(SECTIONS_BY_TITLE["Intäkter"].sum_label)
-        costs = report.income_statement.row(SECTIONS_BY_TITLE["Kostnader"].sum_label)
-        bank = report.balance_sheet.row(dashboards.BANK_LINE)
-        equity = report.balance_sheet.row(SECTIONS_BY_TITLE["Eget kapital"].sum_label)
         year_end = f"per {period.year}-12-31"
-        figures = (
-            KeyFigure(result.label, result.values[2], f"budget {kronor(result.values[1])}"),
-            KeyFigure(income.label, income.values[2], f"budget {kronor(income.values[1])}"),
-            KeyFigure(costs.label, costs.values[2], f"budget {kronor(costs.values[1])}"),
-            KeyFigure(bank.label, bank.values[1], year_end),
-            KeyFigure(equity.label, equity.values[1], year_end),
-            KeyFigure("Obetalda medlemsavgifter", fees.outstanding + fees.older_outstanding, f"per {fees.as_of}"),
+        wanted = (
+            (report.income_statement, RESULT_LABEL),
+            (report.income_statement, SECTIONS_BY_TITLE["Intäkter"].sum_label),
+            (report.income_statement, SECTIONS_BY_TITLE["Kostnader"].sum_label),
+            (report.balance_sheet, dashboards.BANK_LINE),
+            (report.balance_sheet, SECTIONS_BY_TITLE["Eget kapital"].sum_label),
         )
-        return OverviewPage(period, figures, charts, ())
+        figures = []
+        for table, label in wanted:
+            try:
+                row = table.row(label)
+            except KeyError:  # a layout without that line
+                continue
+            if table is report.income_statement:
+                figures.append(KeyFigure(row.label, row.values[2], f"budget {kronor(row.values[1])}"))
+            else:
+                figures.append(KeyFigure(row.label, row.values[1], year_end))
+        figures.append(KeyFigure("Obetalda medlemsavgifter", fees.outstanding + fees.older_outstanding, f"per {fees.as_of}"))
+        return OverviewPage(period, tuple(figures), charts, ())
