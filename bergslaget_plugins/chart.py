@@ -26,8 +26,9 @@ the fixed skeleton of a Swedish annual report and live in :data:`SECTIONS`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from beancount.core.data import Custom, Directive, Open, Transaction
@@ -117,6 +118,14 @@ class Chart:
 
     def accounts_on(self, label: str) -> tuple[str, ...]:
         return tuple(sorted(name for name, mapping in self.accounts.items() if mapping.line == label))
+
+    def line_value(self, line: ReportLine, amount_of: Callable[[str], Decimal], unbooked: Decimal = Decimal(0)) -> Decimal:
+        """The figure a line prints: its section's sign × (the amounts of its accounts + ``unbooked``).
+
+        ``amount_of`` gives an account's movement or balance for whatever period is wanted.
+        """
+        total = sum((amount_of(account) for account in self.accounts_on(line.label)), Decimal(0)) + unbooked
+        return line.section.sign * total + 0  # + 0: never "-0"
 
     def is_result_transfer(self, account: str) -> bool:
         """True for accounts that book the year's result over to equity (8999)."""

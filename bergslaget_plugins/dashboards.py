@@ -39,11 +39,11 @@ from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins import fiscal
 from bergslaget_plugins.budget import BudgetEntry, budget_for, read_budgets
-from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart, Section, read_chart
+from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart, ReportLine, read_chart
 from bergslaget_plugins.generated import is_generated
 from bergslaget_plugins.membership_fees import FeeSettings, booked_fee_invoices, invoice_link
-from bergslaget_plugins.money import CURRENCY, round_krona
-from bergslaget_plugins.statements import AnnualReport, RowKind, build_annual_report
+from bergslaget_plugins.money import round_krona
+from bergslaget_plugins.statements import AnnualReport, PostingTotals, RowKind, build_annual_report, query_posting_totals
 
 #: Swedish month abbreviations, for chart axes and tables.
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -136,43 +136,17 @@ def report_years(entries: Sequence[Directive]) -> tuple[int, ...]:
     return tuple(sorted(set(closed) | later))
 
 
-# -- posting sums -----------------------------------------------------------------------
+# -- line figures over any stretch of days ---------------------------------------------
 
-class PostingSums:
-    """Sums of SEK postings per account and day, to total any account set over any days."""
-
-    def __init__(self, entries: Iterable[Directive]) -> None:
-        daily: dict[str, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-        for entry in entries:
-            if not isinstance(entry, Transaction):
-                continue
-            for posting in entry.postings:
-                if posting.units is not None and posting.units.currency == CURRENCY and posting.units.number is not None:
-                    daily[posting.account][entry.date] += posting.units.number
-        self._daily = {account: sorted(days.items()) for account, days in daily.items()}
-
-    def between(self, accounts: Iterable[str], begin: datetime.date, end: datetime.date) -> Decimal:
-        """Sum of the postings on ``accounts`` dated in [begin, end]; both days included."""
-        return sum((amount for account in accounts for day, amount in self._daily.get(account, ())
-                    if begin <= day <= end), Decimal(0))
-
-    def through(self, accounts: Iterable[str], end: datetime.date) -> Decimal:
-        """Balance of ``accounts`` at the end of ``end``."""
-        return sum((amount for account in accounts for day, amount in self._daily.get(account, ()) if day <= end),
-                   Decimal(0))
-
-
-def _line_outcome(chart: Chart, sums: PostingSums, section: Section, label: str,
-                  begin: datetime.date, end: datetime.date) -> Decimal:
+def _line_outcome(chart: Chart, totals: PostingTotals, line: ReportLine, begin: datetime.date, end: datetime.date) -> Decimal:
     """A line's outcome in [begin, end], with the sign the statement prints."""
-    return section.sign * sums.between(chart.accounts_on(label), begin, end) + 0  # + 0: no "-0"
+    return chart.line_value(line, lambda account: totals.between(account, begin, end))
 
 
-def _line_budget(chart: Chart, budgets: Mapping[str, list[BudgetEntry]], section: Section, label: str,
+def _line_budget(chart: Chart, budgets: Mapping[str, list[BudgetEntry]], line: ReportLine,
                  begin: datetime.date, end: datetime.date) -> Decimal:
     """A line's budget for [begin, end] (both included), spread as Fava spreads it."""
-    return section.sign * sum((budget_for(budgets, account, begin, end + ONE_DAY)
-                               for account in chart.accounts_on(label)), Decimal(0)) + 0
+    return chart.line_value(line, lambda account: budget_for(budgets, account, begin, end + ONE_DAY))
 
 
 def _month_end(year: int, month: int) -> datetime.date:
@@ -251,7 +225,7 @@ def budget_follow_up(
     report = report or build_annual_report(entries, options, period.year)
     chart, _ = read_chart(entries, options)
     budgets, _ = read_budgets(entries)
-    sums = PostingSums(entries)
+    totals = query_posting_totals(entries, options)
     begin = period.begin
 
     to_date: dict[str, Comparison] = {}
@@ -261,8 +235,8 @@ def budget_follow_up(
             budget_total = outcome_total = Decimal(0)
             for line in chart.lines_of(section):
                 comparison = Comparison(
-                    round_krona(_line_budget(chart, budgets, section, line.label, begin, period.to_date)),
-                    round_krona(_line_outcome(chart, sums, section, line.label, begin, period.to_date)),
+                    round_krona(_line_budget(chart, budgets, line, begin, period.to_date)),
+                    round_krona(_line_outcome(chart, totals, line, begin, period.to_date)),
                 )
                 to_date[line.label] = comparison
                 budget_total += comparison.budget
@@ -284,20 +258,20 @@ def budget_follow_up(
         rows.append(BudgetRow(row.label, row.kind, is_cost, row.accounts, Comparison(budget, outcome),
                               to_date.get(row.label)))
     return BudgetFollowUp(period.year, period.to_date, tuple(rows),
-                          cumulative_result(chart, budgets, sums, period))
+                          cumulative_result(chart, budgets, totals, period))
 
 
-def cumulative_result(chart: Chart, budgets: Mapping[str, list[BudgetEntry]], sums: PostingSums, period: Period) -> tuple[CumulativePoint, ...]:
+def cumulative_result(chart: Chart, budgets: Mapping[str, list[BudgetEntry]], totals: PostingTotals, period: Period) -> tuple[CumulativePoint, ...]:
     """Result from 1 January to each month's end: budget all year, outcome up to the year to date."""
     points = []
     for month in range(1, 13):
         end = _month_end(period.year, month)
-        budget = sum((_RESULT_FACTOR[section.title] * _line_budget(chart, budgets, section, line.label, period.begin, end)
+        budget = sum((_RESULT_FACTOR[section.title] * _line_budget(chart, budgets, line, period.begin, end)
                       for section in (INCOME, COSTS) for line in chart.lines_of(section)), Decimal(0))
         outcome: Decimal | None = None
         if period.to_date is not None and datetime.date(period.year, month, 1) <= period.to_date:
             last = min(end, period.to_date)
-            outcome = sum((_RESULT_FACTOR[section.title] * _line_outcome(chart, sums, section, line.label, period.begin, last)
+            outcome = sum((_RESULT_FACTOR[section.title] * _line_outcome(chart, totals, line, period.begin, last)
                            for section in (INCOME, COSTS) for line in chart.lines_of(section)), Decimal(0))
         points.append(CumulativePoint(month, end, round_krona(budget), None if outcome is None else round_krona(outcome)))
     return tuple(points)
@@ -321,12 +295,12 @@ class MonthFigures:
 def income_and_costs_by_month(entries: Sequence[Directive], options: Mapping[str, Any], year: int) -> tuple[MonthFigures, ...]:
     """Summa intäkter and Summa kostnader of each month of ``year`` (the statement's lines only)."""
     chart, _ = read_chart(entries, options)
-    sums = PostingSums(entries)
+    totals = query_posting_totals(entries, options)
     months = []
     for month in range(1, 13):
         begin, end = datetime.date(year, month, 1), _month_end(year, month)
-        income = sum((_line_outcome(chart, sums, INCOME, line.label, begin, end) for line in chart.lines_of(INCOME)), Decimal(0))
-        costs = sum((_line_outcome(chart, sums, COSTS, line.label, begin, end) for line in chart.lines_of(COSTS)), Decimal(0))
+        income = sum((_line_outcome(chart, totals, line, begin, end) for line in chart.lines_of(INCOME)), Decimal(0))
+        costs = sum((_line_outcome(chart, totals, line, begin, end) for line in chart.lines_of(COSTS)), Decimal(0))
         months.append(MonthFigures(month, income, costs))
     return tuple(months)
 
@@ -350,12 +324,11 @@ def line_balance_by_month(
     line = chart.line(label)
     if line is None:
         return ()
-    accounts = chart.accounts_on(label)
-    sums = PostingSums(entries)
+    totals = query_posting_totals(entries, options)
     dates = _transaction_dates(entries)
     start = max(datetime.date(year - 2, 12, 31), min(dates, default=datetime.date(year - 2, 12, 31)))
     days = [start] + [_month_end(y, m) for y in (year - 1, year) for m in range(1, 13) if _month_end(y, m) > start]
-    return tuple(BalancePoint(day, line.section.sign * sums.through(accounts, day)) for day in days)
+    return tuple(BalancePoint(day, chart.line_value(line, lambda account, day=day: totals.balance(account, day))) for day in days)
 
 
 # -- membership fees ------------------------------------------------------------------------

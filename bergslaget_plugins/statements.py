@@ -16,10 +16,11 @@ and the sums are the sums of the printed lines, so every printed statement adds 
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -41,11 +42,10 @@ from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
 
 RowKind = Literal["rubrik", "rad", "summa"]
 
-#: The one query behind the report: postings summed per year, account and motpart.
+#: The one query behind the report and the dashboards: postings summed per day, account and motpart.
 BALANCES_QUERY = """
-SELECT year, account, meta('motpart') AS motpart, currency,
-       sum(number) AS amount, min(date) AS first_date
-GROUP BY year, account, motpart, currency
+SELECT date, account, meta('motpart') AS motpart, currency, sum(number) AS amount
+GROUP BY date, account, motpart, currency
 """
 
 
@@ -100,41 +100,63 @@ class AnnualReport:
         return (self.income_statement, self.balance_sheet, *self.notes)
 
 
-@dataclass
 class PostingTotals:
-    """The query's result: amounts per (account, year) and per (account, year, motpart)."""
+    """The query's result, indexed: amounts per account and year, per account, year and
+    motpart, and running balances per account and day for any stretch of days."""
 
-    by_account: dict[tuple[str, int], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    by_counterparty: dict[tuple[str, int, str | None], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    first_seen: dict[tuple[str, str | None], datetime.date] = field(default_factory=dict)
-    other_currencies: set[tuple[str, str]] = field(default_factory=set)
+    def __init__(self) -> None:
+        self.by_account: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        self.by_counterparty: dict[tuple[str, int, str | None], Decimal] = defaultdict(Decimal)
+        self.first_seen: dict[tuple[str, str | None], datetime.date] = {}
+        self.other_currencies: set[tuple[str, str]] = set()
+        self._days: dict[str, list[datetime.date]] = {}
+        self._running: dict[str, list[Decimal]] = {}
+
+    def add(self, day: datetime.date, account: str, counterparty: str | None, amount: Decimal) -> None:
+        self.by_account[(account, day.year)] += amount
+        self.by_counterparty[(account, day.year, counterparty)] += amount
+        key = (account, counterparty)
+        if key not in self.first_seen or day < self.first_seen[key]:
+            self.first_seen[key] = day
+        days, running = self._days.setdefault(account, []), self._running.setdefault(account, [])
+        if days and days[-1] == day:
+            running[-1] += amount
+        else:
+            days.append(day)
+            running.append((running[-1] if running else Decimal(0)) + amount)
 
     def year(self, account: str, year: int) -> Decimal:
+        """The movement on ``account`` during ``year``."""
         return self.by_account.get((account, year), Decimal(0))
 
-    def through(self, account: str, year: int) -> Decimal:
-        """Balance at the end of ``year``."""
-        return sum((amount for (name, y), amount in self.by_account.items() if name == account and y <= year), Decimal(0))
+    def through_year(self, account: str, year: int) -> Decimal:
+        """Balance of ``account`` at the end of ``year``."""
+        return self.balance(account, datetime.date(year, 12, 31))
+
+    def balance(self, account: str, day: datetime.date) -> Decimal:
+        """Balance of ``account`` at the end of ``day``."""
+        index = bisect.bisect_right(self._days.get(account, []), day)
+        return self._running[account][index - 1] if index else Decimal(0)
+
+    def between(self, account: str, begin: datetime.date, end: datetime.date) -> Decimal:
+        """The movement on ``account`` dated in [begin, end], both days included."""
+        return self.balance(account, end) - self.balance(account, begin - datetime.timedelta(days=1))
 
     def accounts(self) -> set[str]:
-        return {account for account, _ in self.by_account}
+        return set(self._days)
 
 
 def query_posting_totals(entries: Sequence[Directive], options: Mapping[str, Any]) -> PostingTotals:
     """Run :data:`BALANCES_QUERY` once and index its rows."""
     _, rows = run_query(entries, options, BALANCES_QUERY)
     totals = PostingTotals()
-    for year, account, counterparty, currency, amount, first_date in rows:
+    for day, account, counterparty, currency, amount in sorted(rows, key=lambda row: row[0]):
         if currency != CURRENCY:
             if amount:
                 totals.other_currencies.add((account, currency))
             continue
         label = counterparty if isinstance(counterparty, str) and counterparty.strip() else None
-        totals.by_account[(account, year)] += amount
-        totals.by_counterparty[(account, year, label)] += amount
-        key = (account, label)
-        if key not in totals.first_seen or first_date < totals.first_seen[key]:
-            totals.first_seen[key] = first_date
+        totals.add(day, account, label, amount)
     return totals
 
 
@@ -147,34 +169,27 @@ class _Builder:
         self.entries = entries
         self.year = year
         self.problems: list[str] = []
-        self._through_cache: dict[tuple[str, int], Decimal] = {}
         self._result_accounts = [
             account for account in totals.accounts()
             if (section := chart.section_of_account(account)) is not None and section.statement == INCOME_STATEMENT
         ]
 
     # -- balances -----------------------------------------------------------
-    def through(self, account: str, year: int) -> Decimal:
-        key = (account, year)
-        if key not in self._through_cache:
-            self._through_cache[key] = self.totals.through(account, year)
-        return self._through_cache[key]
-
     def result_balance(self, years: range) -> Decimal:
         """Sum of all result accounts (8999 included) over ``years``: the unbooked result."""
         return sum((self.totals.year(account, y) for account in self._result_accounts for y in years), Decimal(0))
 
     def income_line(self, line: ReportLine, year: int) -> Decimal:
-        return line.section.sign * sum((self.totals.year(a, year) for a in self.chart.accounts_on(line.label)), Decimal(0))
+        return self.chart.line_value(line, lambda account: self.totals.year(account, year))
 
     def balance_line(self, line: ReportLine, year: int) -> Decimal:
-        balance = sum((self.through(a, year) for a in self.chart.accounts_on(line.label)), Decimal(0))
         first_year = min((y for _, y in self.totals.by_account), default=year)
+        unbooked = Decimal(0)
         if line.unbooked_result == "året":
-            balance += self.result_balance(range(year, year + 1))
+            unbooked = self.result_balance(range(year, year + 1))
         elif line.unbooked_result == "tidigare år":
-            balance += self.result_balance(range(first_year, year))
-        return line.section.sign * balance
+            unbooked = self.result_balance(range(first_year, year))
+        return self.chart.line_value(line, lambda account: self.totals.through_year(account, year), unbooked)
 
     # -- checks ---------------------------------------------------------------
     def check_mapping(self) -> None:

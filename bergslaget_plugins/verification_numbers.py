@@ -105,7 +105,7 @@ def number_verifications(
                 errors.append(VerificationError(seen[number].meta, f"Lucka i verifikationsserie {series} {year}: {missing} saknas", seen[number]))
             expected = number + 1
     assigned: dict[int, Transaction] = {}
-    for (year, series), pending in to_number.items():
+    for (_, series), pending in to_number.items():
         for number, entry in enumerate(sorted(pending, key=_generation_order), start=1):
             assigned[id(entry)] = entry._replace(meta={**entry.meta, VERIFICATION_KEY: f"{series}{number}"})
     result = [assigned.get(id(entry), entry) for entry in entries]

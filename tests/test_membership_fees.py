@@ -40,7 +40,7 @@ def expected_fees_2022() -> dict[str, int]:
     def kronor(ore: int) -> int:
         return int((Decimal(ore) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     fees = {}
-    for county, municipalities in POPULATION_2021.items():
+    for municipalities in POPULATION_2021.values():
         for name, people in municipalities.items():
             fees[name] = kronor(min(fixed + min(per_inhabitant_ore * people, 100000_00), 140000_00))
     for region, county in REGIONS.items():
