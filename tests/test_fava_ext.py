@@ -457,3 +457,20 @@ def test_svg_chart_with_gaps_and_negative_values():
         assert titles == ["Prov", "Utfall jan: -1 500 kr", "Utfall mar: 2 400 kr"]
         labels = [element.text for element in svg.iter("{http://www.w3.org/2000/svg}text")]
         assert "0" in labels and "-2 000" in labels and "3 000" in labels
+
+
+# -- the auditor's saved queries on Fava's query page ---------------------------------------------
+
+def test_saved_queries_run_on_favas_query_page(client, slug, fava_ledger):
+    queries = {query.name: query.query_string for query in fava_ledger.all_entries_by_type.Query}
+    assert {"Råbalans 2021", "Råbalans 2022", "Huvudbok 1930 2022", "Huvudbok 2440 2022",
+            "RR per konto 2021", "RR per konto 2022"} <= set(queries)
+    for name, query_string in queries.items():
+        response = client.get(f"/{slug}/api/query", query_string={"query_string": query_string})
+        assert response.status_code == 200, (name, response.get_data(as_text=True))
+        result = response.get_json()["data"]
+        assert result["rows"], name
+    trial_balance = client.get(f"/{slug}/api/query", query_string={"query_string": queries["Råbalans 2022"]}).get_json()["data"]
+    assert [column["name"] for column in trial_balance["types"]] == ["konto", "namn", "saldo"]
+    bank = next(row for row in trial_balance["rows"] if row[0] == "Assets:1930-Företagskonto")
+    assert bank[2] == {"SEK": 958543}
