@@ -474,3 +474,14 @@ def test_saved_queries_run_on_favas_query_page(client, slug, fava_ledger):
     assert [column["name"] for column in trial_balance["types"]] == ["konto", "namn", "saldo"]
     bank = next(row for row in trial_balance["rows"] if row[0] == "Assets:1930-Företagskonto")
     assert bank[2] == {"SEK": 958543}
+
+
+def test_generated_entries_are_in_favas_journal_linked_to_their_source(client, slug):
+    response = client.get(f"/{slug}/api/journal_page",
+                          query_string={"page": 1, "order": "asc", "filter": "^periodisering-A112-2022"})
+    assert response.status_code == 200
+    journal = response.get_json()["data"]["journal"]
+    # The rent paid in advance (A112) and the entries the accrual rule made from it (series PE).
+    assert "Hyra kv 1 2023" in journal and "title='ver: A112'" in journal
+    assert journal.count("title='ver: PE") == 4  # moved to 1710 on payment, released January–March
+    assert "Assets:1710-Förutbetalda-hyreskostnader" in journal
