@@ -2,6 +2,7 @@
 
     bergslaget report [LEDGER] [--year YEAR] [--format text|csv|html]
     bergslaget fees [LEDGER] --year YEAR [--format text|csv]
+    bergslaget serve [LEDGER] [--port 5000]          (Fava, read-only, on 127.0.0.1)
     bergslaget import identify|extract|archive ...   (beangulp's commands)
     bergslaget serve [LEDGER] [--port 5000]          (Fava, read-only, on 127.0.0.1)
 
