@@ -29,7 +29,6 @@ sums of the rounded lines, as in the annual report.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,7 +40,8 @@ from bergslaget_plugins import fiscal
 from bergslaget_plugins.budget import BudgetEntry, budget_for, read_budgets
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart, ReportLine, read_chart
 from bergslaget_plugins.generated import is_generated
-from bergslaget_plugins.membership_fees import FeeSettings, booked_fee_invoices, invoice_link
+from bergslaget_plugins.membership_fees import FeeSettings
+from bergslaget_plugins.receivables import read_invoices
 from bergslaget_plugins.money import round_krona
 from bergslaget_plugins.statements import AnnualReport, PostingTotals, RowKind, build_annual_report, query_posting_totals
 
@@ -394,47 +394,29 @@ class FeeOverview:
 def fee_statuses(
     entries: Sequence[Directive], as_of: datetime.date, receivable: str = FeeSettings.kundfordringar
 ) -> tuple[FeeStatus, ...]:
-    """Every fee invoice dated on or before ``as_of``, with its payments up to ``as_of``.
+    """Every member-fee invoice dated on or before ``as_of``, with what cleared it by then.
 
-    An invoice is a transaction with ``medlem`` and ``avgiftsar`` (as the fee plugin and
-    the hand-booked invoices write them); what it invoiced is its posting on the
-    receivable account. Whatever else clears that account with the invoice's link
-    ``faktura-<nr>`` on or before ``as_of`` counts as paid.
+    The invoices and their payments are the receivables ledger (``receivables.read_invoices``);
+    member-fee invoices are those with ``medlem`` and ``avgiftsar``, as the fee plugin and
+    the hand-booked invoices write them.
     """
-    invoices = {key: entry for key, entry in booked_fee_invoices(list(entries)).items() if entry.date <= as_of}
-    links = {}
-    for entry in invoices.values():
-        number = str(entry.meta.get("faktura", ""))
-        links[id(entry)] = invoice_link(number) if number else next(iter(sorted(entry.links or ())), "")
-    cleared: dict[str, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
-    invoice_ids = {id(entry) for entry in invoices.values()}
-    wanted = set(links.values()) - {""}
-    for entry in entries:
-        if not isinstance(entry, Transaction) or id(entry) in invoice_ids or entry.date > as_of:
-            continue
-        for link in (entry.links or set()) & wanted:
-            for posting in entry.postings:
-                if posting.account == receivable and posting.units is not None and posting.units.number is not None:
-                    cleared[link].append((entry.date, -posting.units.number))
-    statuses = []
-    for (member, year), entry in invoices.items():
-        link = links[id(entry)]
-        payments = cleared.get(link, [])
-        due = entry.meta.get("forfallodatum")
-        statuses.append(FeeStatus(
-            member=member,
-            fee_year=year,
-            invoice_number=str(entry.meta.get("faktura", "")),
-            ocr=str(entry.meta.get("ocr", "")),
-            link=link,
-            invoice_date=entry.date,
-            due_date=due if isinstance(due, datetime.date) else None,
-            invoiced=sum((p.units.number for p in entry.postings
-                          if p.account == receivable and p.units is not None and p.units.number is not None), Decimal(0)),
-            paid=sum((amount for _, amount in payments), Decimal(0)),
-            last_payment=max((day for day, _ in payments), default=None),
+    statuses = [
+        FeeStatus(
+            member=record.customer,
+            fee_year=record.fee_year,
+            invoice_number=record.number,
+            ocr=record.ocr or "",
+            link=record.link,
+            invoice_date=record.date,
+            due_date=record.due_date,
+            invoiced=record.invoiced,
+            paid=record.cleared,
+            last_payment=record.last_clearing,
             as_of=as_of,
-        ))
+        )
+        for record in read_invoices(entries, receivable, as_of).values()
+        if record.fee_year is not None and "medlem" in record.entry.meta
+    ]
     statuses.sort(key=lambda s: (s.fee_year, s.invoice_number, s.member))
     return tuple(statuses)
 

@@ -50,8 +50,9 @@ from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins.config import ConfigError, check_account_name, parse_config
 from bergslaget_plugins.fees import FeeError, MemberFee, compute_fees, read_register
-from bergslaget_plugins.generated import generated_transaction, is_generated, link_name, posting
+from bergslaget_plugins.generated import generated_transaction, is_generated, posting
 from bergslaget_plugins.money import format_swedish
+from bergslaget_plugins.receivables import invoice_link
 
 __plugins__ = ("book_membership_fees",)
 
@@ -77,11 +78,6 @@ class FeeConflictError(NamedTuple):
     source: dict[str, Any]
     message: str
     entry: Directive
-
-
-def invoice_link(invoice_number: str) -> str:
-    """The link shared by an invoice and the payments that clear it."""
-    return link_name("faktura", invoice_number)
 
 
 def booked_fee_invoices(entries: list[Directive]) -> dict[tuple[str, int], Transaction]:

@@ -113,10 +113,9 @@ from importers.common import (
     mark_duplicates,
     sek_posting,
 )
+from bergslaget_plugins.chart import COUNTERPARTY_KEY
+from bergslaget_plugins.receivables import INVOICE_KEY, RECEIVABLES_ACCOUNT
 from importers.matching import (
-    COUNTERPARTY_KEY,
-    INVOICE_KEY,
-    RECEIVABLES_ACCOUNT,
     InvoiceLedger,
     Match,
     MatchMethod,

@@ -57,10 +57,6 @@ class LedgerError(Error):
     """The existing books contradict what an importer relies on (for example two invoices with one OCR)."""
 
 
-def place(entry: Directive) -> str:
-    """``file:line`` of an entry, for messages."""
-    meta = entry.meta or {}
-    return f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
 
 
 def sek_posting(account: str, number: Decimal, meta: dict[str, Any] | None = None) -> Posting:

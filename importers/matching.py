@@ -45,26 +45,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from beancount.core.data import Custom, Directive, Transaction
+from beancount.core.data import Custom, Directive
 
-from bergslaget_plugins.generated import link_name
+from bergslaget_plugins.fees import MEMBER_TYPE
 from bergslaget_plugins.money import format_swedish
+from bergslaget_plugins.receivables import RECEIVABLES_ACCOUNT, InvoiceBookError, invoice_link, place, read_invoices
 
-from importers.common import LedgerError, bankgiro_digits, format_bankgiro, place
+from importers.common import LedgerError, bankgiro_digits, format_bankgiro
 
-RECEIVABLES_ACCOUNT = "Assets:1510-Kundfordringar"
-INVOICE_KEY = "faktura"
-OCR_KEY = "ocr"
-MEMBER_KEY = "medlem"
-COUNTERPARTY_KEY = "motpart"
-MEMBER_DIRECTIVE = "medlem"
-LINK_PREFIX = "faktura-"
 ZERO = Decimal(0)
-
-
-def invoice_link(number: str) -> str:
-    """The link an invoice shares with its payments: ``faktura-2022101``."""
-    return link_name("faktura", number)
 
 
 def normalised_name(name: str) -> str:
@@ -141,71 +130,31 @@ class InvoiceLedger:
             allocation.invoice.open_amount -= allocation.amount
 
 
-def _invoice_numbers_of(entry: Transaction) -> list[str]:
-    return sorted(link[len(LINK_PREFIX):] for link in entry.links if link.startswith(LINK_PREFIX))
-
-
 def read_invoice_ledger(entries: Sequence[Directive], receivables: str = RECEIVABLES_ACCOUNT) -> InvoiceLedger:
     """Invoices (with open amounts) and members from the books' entries."""
-    open_amounts: dict[str, Decimal] = {}
-    details: dict[str, Transaction] = {}
-    members: list[Member] = []
-    for entry in entries:
-        if isinstance(entry, Custom) and entry.type == MEMBER_DIRECTIVE and entry.values:
-            name = str(entry.values[0].value)
-            bankgiro = entry.meta.get("bankgiro")
-            members.append(Member(name, bankgiro_digits(str(bankgiro)) if bankgiro else None))
-            continue
-        if not isinstance(entry, Transaction):
-            continue
-        numbers = _invoice_numbers_of(entry)
-        if not numbers:
-            continue
-        own_number = entry.meta.get(INVOICE_KEY)
-        if own_number is not None and str(own_number) in numbers:
-            if str(own_number) in details:
-                first = details[str(own_number)]
-                raise LedgerError(f"Fakturan {own_number} är bokförd två gånger: {place(first)} och {place(entry)}")
-            details[str(own_number)] = entry
-        for posting in entry.postings:
-            if posting.account != receivables or posting.units is None:
-                continue
-            stated = (posting.meta or {}).get(INVOICE_KEY)
-            if stated is not None:
-                number = str(stated)
-            elif len(numbers) == 1:
-                number = numbers[0]
-            else:
-                raise LedgerError(
-                    f"Verifikationen {entry.meta.get('ver', '')} ({place(entry)}) har flera fakturalänkar; "
-                    f"varje kontering på {receivables} måste ange sin faktura med metadata faktura:"
-                )
-            open_amounts[number] = open_amounts.get(number, ZERO) + posting.units.number
-    invoices: dict[str, Invoice] = {}
-    for number, entry in details.items():
-        invoiced = sum(
-            (p.units.number for p in entry.postings if p.account == receivables and p.units is not None), ZERO
-        )
-        member = entry.meta.get(MEMBER_KEY) or _counterparty(entry, receivables) or entry.payee or ""
-        ocr = entry.meta.get(OCR_KEY)
-        invoices[number] = Invoice(
+    try:
+        records = read_invoices(entries, receivables)
+    except InvoiceBookError as error:
+        raise LedgerError(str(error)) from error
+    invoices = {
+        number: Invoice(
             number=number,
-            date=entry.date,
-            member=str(member),
-            ocr=str(ocr) if ocr is not None else None,
-            narration=entry.narration or "",
-            invoiced=invoiced,
-            open_amount=open_amounts.get(number, ZERO),
-            source=place(entry),
+            date=record.date,
+            member=record.customer,
+            ocr=record.ocr,
+            narration=record.entry.narration or "",
+            invoiced=record.invoiced,
+            open_amount=record.open_amount,
+            source=place(record.entry),
         )
+        for number, record in records.items()
+    }
+    members = [
+        Member(str(entry.values[0].value), bankgiro_digits(str(entry.meta["bankgiro"])) if entry.meta.get("bankgiro") else None)
+        for entry in entries
+        if isinstance(entry, Custom) and entry.type == MEMBER_TYPE and entry.values
+    ]
     return InvoiceLedger(invoices, members)
-
-
-def _counterparty(entry: Transaction, receivables: str) -> str | None:
-    for posting in entry.postings:
-        if posting.account == receivables and posting.meta and posting.meta.get(COUNTERPARTY_KEY):
-            return str(posting.meta[COUNTERPARTY_KEY])
-    return None
 
 
 # --- Matching --------------------------------------------------------------------
