@@ -36,6 +36,12 @@ VERIFICATION_PATTERN = re.compile(r"^(?P<series>[A-ZÅÄÖ]{1,4})(?P<number>[1-9
 _AUTOMATIC_FLAGS = (flags.FLAG_PADDING, flags.FLAG_SUMMARIZE, flags.FLAG_TRANSFER, flags.FLAG_CONVERSIONS)
 
 
+def parse_verification(value: object) -> tuple[str, int] | None:
+    """``"BG12"`` -> ``("BG", 12)``; None for anything that is not a verification id."""
+    match = VERIFICATION_PATTERN.match(value) if isinstance(value, str) else None
+    return (match.group("series"), int(match.group("number"))) if match else None
+
+
 class VerificationError(NamedTuple):
     """A missing, malformed, repeated or out-of-sequence verification number."""
 
@@ -82,11 +88,11 @@ def number_verifications(
         if verification is None:
             errors.append(VerificationError(entry.meta, "Transaktionen saknar verifikationsnummer (ver)", entry))
             continue
-        match = VERIFICATION_PATTERN.match(str(verification))
-        if not match:
+        parsed = parse_verification(verification)
+        if parsed is None:
             errors.append(VerificationError(entry.meta, f"Ogiltigt verifikationsnummer {verification!r} (serie och nummer, t.ex. A12)", entry))
             continue
-        series, number = match.group("series"), int(match.group("number"))
+        series, number = parsed
         if series in settings.genererade_serier and SERIES_KEY not in entry.meta:
             errors.append(VerificationError(entry.meta, f"Serien {series} är reserverad för genererade verifikationer", entry))
             continue

@@ -14,7 +14,6 @@ marked as duplicates keep the id of the entry they duplicate and use up no numbe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,18 +21,10 @@ from beancount.core import data
 from beancount.core.data import Directive, Transaction
 from beangulp.extract import DUPLICATE
 
-VER_KEY = "ver"
-_VERIFICATION = re.compile(r"^(?P<series>[A-ZÅÄÖ]+)(?P<number>[1-9][0-9]*)$")
+from bergslaget_plugins.generated import VERIFICATION_KEY
+from bergslaget_plugins.verification_numbers import parse_verification
 
-
-def parse_verification(value: object) -> tuple[str, int] | None:
-    """``"BG12"`` -> ``("BG", 12)``; None for anything else."""
-    if not isinstance(value, str):
-        return None
-    match = _VERIFICATION.match(value)
-    if not match:
-        return None
-    return match.group("series"), int(match.group("number"))
+VER_KEY = VERIFICATION_KEY
 
 
 def highest_numbers(entries: Iterable[Directive]) -> dict[tuple[str, int], int]:
