@@ -12,7 +12,6 @@ closed year.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -54,7 +53,3 @@ def last_closed_year(entries: Sequence[Directive]) -> int | None:
     dates = [entry.date for entry in entries if isinstance(entry, Transaction)]
     return max(dates).year - 1 if dates else None
 
-
-def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    """First day of ``year`` and first day of the next year (half-open interval)."""
-    return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
