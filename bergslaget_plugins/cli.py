@@ -4,50 +4,35 @@
     bergslaget fees [LEDGER] --year YEAR [--format text|csv]
     bergslaget serve [LEDGER] [--port 5000]          (Fava, read-only, on 127.0.0.1)
     bergslaget import identify|extract|archive ...   (beangulp's commands)
-    bergslaget serve [LEDGER] [--port 5000]          (Fava, read-only, on 127.0.0.1)
+
+and the commands of the modules in :data:`COMMAND_MODULES` (see there).
 
 LEDGER defaults to ``ledger/main.beancount``. The books are loaded with Beancount's
-loader and its plugins; if they have errors, nothing is printed but the errors.
+loader and its plugins (``books.load_books``); if they have errors, nothing is printed
+but the errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from beancount import loader
-from beancount.core.data import Directive
-from beancount.parser import printer
 
 from bergslaget_plugins import fiscal
+from bergslaget_plugins.books import BooksHaveErrors, default_ledger, load_books
 from bergslaget_plugins.render import report_as_csv, report_as_html, report_as_text
 from bergslaget_plugins.statements import ReportError, build_annual_report
 
-DEFAULT_LEDGER = Path("ledger") / "main.beancount"
-REPOSITORY_LEDGER = Path(__file__).resolve().parent.parent / "ledger" / "main.beancount"
-
-
-class BooksHaveErrors(Exception):
-    """The loader reported errors; the message lists them as bean-check does."""
-
-
-def default_ledger() -> Path:
-    """``ledger/main.beancount`` here, else the one in this repository."""
-    return DEFAULT_LEDGER if DEFAULT_LEDGER.exists() else REPOSITORY_LEDGER
-
-
-def load_books(path: Path) -> tuple[list[Directive], dict[str, Any]]:
-    """Load the ledger with its plugins; BooksHaveErrors if Beancount reports any error."""
-    if not path.exists():
-        raise BooksHaveErrors(f"Bokföringen {path} finns inte")
-    entries, errors, options = loader.load_file(str(path))
-    if errors:
-        text = "".join(printer.format_error(error) for error in errors)
-        raise BooksHaveErrors(f"Bokföringen {path} har fel; rätta dem först:\n{text}")
-    return entries, options
+#: Modules that each add one command: ``add_command(commands)`` adds a subparser to
+#: ``commands`` (argparse's subparsers) and sets its ``handler(args, out) -> int``, which
+#: may raise BooksHaveErrors or ReportError. A new command is a new module listed here.
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
@@ -102,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     commands.add_parser("import", help="importera bankfiler (beangulp: identify, extract, archive)", add_help=False)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).add_command(commands)
     return parser
 
 
