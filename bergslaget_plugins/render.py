@@ -2,16 +2,16 @@
 
 The statements (``statements.Table``) and the fee specification are rendered here; the
 figures are computed elsewhere. Text and HTML print whole kronor the Swedish way
-(``1 234``, ``-273 319``, zero as ``0``); CSV prints plain numbers for machines.
+(``1 234``, ``-273 319``, zero as ``0``); CSV prints plain numbers for machines, and
+its text cells never start a spreadsheet formula (``csv_safety``).
 """
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Sequence
 
+from bergslaget_plugins.csv_safety import csv_text
 from bergslaget_plugins.money import format_kronor, format_plain
 from bergslaget_plugins.statements import AnnualReport, Table
 
@@ -47,10 +47,8 @@ def report_as_text(report: AnnualReport) -> str:
 
 
 def report_as_csv(report: AnnualReport) -> str:
-    """One row per printed figure: rapport,avsnitt,rad,not,kolumn,belopp."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["rapport", "avsnitt", "rad", "not", "kolumn", "belopp"])
+    """One row per printed figure: rapport,avsnitt,rad,not,kolumn,belopp (safe for spreadsheets)."""
+    rows: list[list[object]] = []
     for table in report.tables:
         section = ""
         for row in table.rows:
@@ -58,8 +56,8 @@ def report_as_csv(report: AnnualReport) -> str:
                 section = row.label
                 continue
             for column, value in zip(table.columns, row.values):
-                writer.writerow([table.title, section, row.label, row.note or "", column, format_plain(value)])
-    return buffer.getvalue()
+                rows.append([table.title, section, row.label, row.note or "", column, format_plain(value)])
+    return csv_text(["rapport", "avsnitt", "rad", "not", "kolumn", "belopp"], rows)
 
 
 def table_as_html(table: Table, row_links: dict[str, str] | None = None) -> str:
@@ -100,8 +98,5 @@ def report_as_html(report: AnnualReport) -> str:
 
 
 def rows_as_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    """A CSV document safe for spreadsheets (see csv_safety)."""
+    return csv_text(header, rows)
