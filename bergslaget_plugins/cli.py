@@ -32,6 +32,7 @@ from bergslaget_plugins.statements import ReportError, build_annual_report
 #: ``commands`` (argparse's subparsers) and sets its ``handler(args, out) -> int``, which
 #: may raise BooksHaveErrors or ReportError. A new command is a new module listed here.
 COMMAND_MODULES: tuple[str, ...] = (
+    "bergslaget_plugins.roles_command",
 )
 
 
