@@ -21,6 +21,20 @@ the account has none, the posting metadata ``motpart`` of each posting on it.
 
 The sections and the sum lines (Summa intäkter, Resultat, Summa tillgångar, ...) are
 the fixed skeleton of a Swedish annual report and live in :data:`SECTIONS`.
+
+The year's result is never booked over to equity: it stays on the income and expense
+accounts, so that Income + Expenses of a year is the year's result in every view (a plain
+query, Fava's own statements, SIE). Beancount's own options name the equity account that
+carries it (leaf names under the equity root)::
+
+    option "account_previous_earnings" "2069-Årets-resultat"
+    option "account_current_earnings" "2069-Årets-resultat"
+
+The balance sheet line of the ``account_current_earnings`` account shows the year's
+result, and the line of the ``account_previous_earnings`` account the results of earlier
+years not yet disposed by a booked verification (the annual meeting's decision, e.g.
+2069 → 2067 "balanseras i ny räkning"), exactly as Fava's balance sheet does when it is
+filtered to a year.
 """
 
 from __future__ import annotations
@@ -39,16 +53,15 @@ LINE_KEY = "rad"
 NOTE_ROW_KEY = "notrad"
 NOTE_KEY = "not"
 COUNTERPARTY_KEY = "motpart"
-UNBOOKED_RESULT_KEY = "obokfort_resultat"
+#: Layout metadata of the former design (result lines named in the layout); now refused.
+OBSOLETE_UNBOOKED_RESULT_KEY = "obokfort_resultat"
 
 INCOME_STATEMENT = "Resultaträkning"
 BALANCE_SHEET = "Balansräkning"
-#: The income statement's last line; an account mapped to it books the year's result
-#: over to equity (BAS 8999) and is not one of the statement's lines.
+#: The income statement's last line (a sum line; no account maps to it).
 RESULT_LABEL = "Resultat"
 BALANCE_TOTAL_LABEL = "Summa skulder och eget kapital"
 
-UnbookedResult = Literal["året", "tidigare år"]
 _BAS_LEAF = re.compile(r"^(\d{4})-")
 
 
@@ -81,7 +94,6 @@ class ReportLine:
     section: Section
     label: str
     note: int | None
-    unbooked_result: UnbookedResult | None
     meta: Mapping[str, Any]
 
 
@@ -105,6 +117,10 @@ class Chart:
     accounts: Mapping[str, AccountMapping]
     #: Root account name (from the options) of each section title.
     roots: Mapping[str, str]
+    #: The equity accounts that carry the unbooked result (Beancount's options
+    #: ``account_current_earnings`` and ``account_previous_earnings``, full names).
+    current_earnings: str = ""
+    previous_earnings: str = ""
 
     def line(self, label: str) -> ReportLine | None:
         return next((line for line in self.lines if line.label == label), None)
@@ -127,10 +143,11 @@ class Chart:
         total = sum((amount_of(account) for account in self.accounts_on(line.label)), Decimal(0)) + unbooked
         return line.section.sign * total + 0  # + 0: never "-0"
 
-    def is_result_transfer(self, account: str) -> bool:
-        """True for accounts that book the year's result over to equity (8999)."""
-        mapping = self.accounts.get(account)
-        return mapping is not None and mapping.line == RESULT_LABEL
+    def earnings_line(self, which: Literal["current", "previous"]) -> ReportLine | None:
+        """The balance sheet line that shows the year's (``current``) or earlier years'
+        (``previous``) result not booked over to equity."""
+        mapping = self.accounts.get(self.current_earnings if which == "current" else self.previous_earnings)
+        return self.line(mapping.line) if mapping is not None else None
 
     def needs_counterparty(self, account: str) -> bool:
         """True if postings on ``account`` must name their note row with ``motpart``."""
@@ -187,16 +204,16 @@ def _read_layout(entries: Iterable[Directive]) -> tuple[list[ReportLine], list[C
                 continue
             seen_notes.add(note_number)
             note = note_number
-        unbooked = entry.meta.get(UNBOOKED_RESULT_KEY)
-        if unbooked is not None and (unbooked not in ("året", "tidigare år") or section.title != "Eget kapital"):
-            errors.append(ChartError(entry.meta, 'obokfort_resultat ska vara "året" eller "tidigare år" på en rad under Eget kapital', entry))
+        if OBSOLETE_UNBOOKED_RESULT_KEY in entry.meta:
+            errors.append(ChartError(
+                entry.meta,
+                "obokfort_resultat används inte längre: årets och tidigare års resultat visas på raden för kontot "
+                'i option "account_current_earnings" respektive "account_previous_earnings" (main.beancount)',
+                entry,
+            ))
             continue
         seen_labels.add(label)
-        lines.append(ReportLine(section, label, note, unbooked, entry.meta))
-    for wanted in ("året", "tidigare år"):
-        if lines and not any(line.unbooked_result == wanted for line in lines):
-            errors.append(ChartError({"filename": "<rapportstruktur>", "lineno": 0},
-                                     f'Ingen rad under Eget kapital tar emot obokfört resultat för "{wanted}"', None))
+        lines.append(ReportLine(section, label, note, entry.meta))
     return lines, errors
 
 
@@ -228,25 +245,46 @@ def read_chart(entries: Sequence[Directive], options: Mapping[str, Any]) -> tupl
             continue
         note_row = meta.get(NOTE_ROW_KEY)
         if label == RESULT_LABEL:
-            if section is None or section.statement != INCOME_STATEMENT:
-                errors.append(ChartError(meta, f"{entry.account}: bara resultatkonton kan föra över årets resultat (rad \"Resultat\")", entry))
-                continue
-        else:
-            line = lines_by_label.get(label)
-            if line is None:
-                errors.append(ChartError(meta, f"{entry.account}: raden {label!r} finns inte i rapportstrukturen", entry))
-                continue
-            if section is not line.section:
-                errors.append(ChartError(meta, f"{entry.account}: kontot hör till {root} men raden {label!r} står under {line.section.title}", entry))
-                continue
-            if note_row is not None and line.note is None:
-                errors.append(ChartError(meta, f"{entry.account}: notrad angiven men raden {label!r} har ingen not", entry))
-                continue
+            errors.append(ChartError(
+                meta,
+                f"{entry.account}: \"Resultat\" är resultaträkningens summarad; årets resultat förs inte över "
+                "med ett konto utan står kvar på resultatkontona (se option \"account_current_earnings\")",
+                entry,
+            ))
+            continue
+        line = lines_by_label.get(label)
+        if line is None:
+            errors.append(ChartError(meta, f"{entry.account}: raden {label!r} finns inte i rapportstrukturen", entry))
+            continue
+        if section is not line.section:
+            errors.append(ChartError(meta, f"{entry.account}: kontot hör till {root} men raden {label!r} står under {line.section.title}", entry))
+            continue
+        if note_row is not None and line.note is None:
+            errors.append(ChartError(meta, f"{entry.account}: notrad angiven men raden {label!r} har ingen not", entry))
+            continue
         if note_row is not None and (not isinstance(note_row, str) or not note_row.strip()):
             errors.append(ChartError(meta, f"{entry.account}: notrad ska vara en text", entry))
             continue
         accounts[entry.account] = AccountMapping(entry.account, number or "", str(name or ""), label, note_row, meta)
-    return Chart(tuple(lines), accounts, roots), errors
+    current_earnings, previous_earnings = earnings_accounts(options)
+    if lines:
+        for option_name, account_name in (("account_current_earnings", current_earnings),
+                                          ("account_previous_earnings", previous_earnings)):
+            if account_name not in accounts:
+                errors.append(ChartError(
+                    {"filename": "<options>", "lineno": 0},
+                    f'option "{option_name}" pekar på {account_name}, som inte är ett konto i kontoplanen med en rad '
+                    f'under Eget kapital (ange kontots namn utan "{options["name_equity"]}:", '
+                    f't.ex. "2069-Årets-resultat")',
+                    None,
+                ))
+    return Chart(tuple(lines), accounts, roots, current_earnings, previous_earnings), errors
+
+
+def earnings_accounts(options: Mapping[str, Any]) -> tuple[str, str]:
+    """The full names of Beancount's current and previous earnings accounts (options are leaf names)."""
+    equity = options["name_equity"]
+    return (f"{equity}:{options['account_current_earnings']}", f"{equity}:{options['account_previous_earnings']}")
 
 
 def postings_missing_counterparty(entries: Iterable[Directive], chart: Chart) -> list[ChartError]:

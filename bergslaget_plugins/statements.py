@@ -6,8 +6,16 @@ is arithmetic on that table, so the report costs a small fraction of loading the
 The line of every figure comes from the chart (``chart.py``): the account mapping on
 the ``open`` directives and the ``motpart`` of postings. Nothing falls outside: an
 account with a balance but no line makes the report refuse, and so do the report's own
-checks (assets equal liabilities plus equity, each note sums to its line, the booked
-result transfer equals the result).
+checks (assets equal liabilities plus equity, each note sums to its line, the result of
+earlier years has been disposed).
+
+The year's result is not booked over to equity (see ``chart.py``): on the balance sheet,
+the line of Beancount's ``account_current_earnings`` account adds the year's result, and
+the line of ``account_previous_earnings`` the results of earlier years, which the annual
+meeting's disposition (a booked verification from 2069 to 2067) moves on. The books:
+2021 loss 424 259; A53 (2022-05-12) 2069 → 2067 424 259; 2022 loss 273 319. At
+2022-12-31, 2069 holds −424 259 booked + 424 259 (2021) + 273 319 (2022) = 273 319,
+printed as Årets resultat −273 319; 2067 holds 989 280 (Balanserat resultat).
 
 Figures are whole kronor, signs as a reader of an annual report expects (income, costs,
 assets, liabilities and equity positive; a loss negative). Lines are rounded one by one
@@ -176,20 +184,35 @@ class _Builder:
 
     # -- balances -----------------------------------------------------------
     def result_balance(self, years: range) -> Decimal:
-        """Sum of all result accounts (8999 included) over ``years``: the unbooked result."""
+        """Sum of all result accounts over ``years``: the result not booked over to equity
+        (Beancount's sign: a loss is positive)."""
         return sum((self.totals.year(account, y) for account in self._result_accounts for y in years), Decimal(0))
 
     def income_line(self, line: ReportLine, year: int) -> Decimal:
         return self.chart.line_value(line, lambda account: self.totals.year(account, year))
 
-    def balance_line(self, line: ReportLine, year: int) -> Decimal:
+    def unbooked_result_on(self, line: ReportLine, year: int) -> Decimal:
+        """The unbooked result a balance sheet line shows at the end of ``year``: the year's own
+        on the current earnings line, earlier years' on the previous earnings line."""
         first_year = min((y for _, y in self.totals.by_account), default=year)
         unbooked = Decimal(0)
-        if line.unbooked_result == "året":
-            unbooked = self.result_balance(range(year, year + 1))
-        elif line.unbooked_result == "tidigare år":
-            unbooked = self.result_balance(range(first_year, year))
-        return self.chart.line_value(line, lambda account: self.totals.through_year(account, year), unbooked)
+        if line == self.chart.earnings_line("current"):
+            unbooked += self.result_balance(range(year, year + 1))
+        if line == self.chart.earnings_line("previous"):
+            unbooked += self.result_balance(range(first_year, year))
+        return unbooked
+
+    def balance_line(self, line: ReportLine, year: int) -> Decimal:
+        return self.chart.line_value(
+            line, lambda account: self.totals.through_year(account, year), self.unbooked_result_on(line, year))
+
+    def undisposed_earlier_results(self, year: int) -> Decimal:
+        """What the current earnings line holds at the end of ``year`` beyond the year's own
+        result: earlier years' results the annual meeting has not yet disposed (0 when it has)."""
+        line = self.chart.earnings_line("current")
+        if line is None:
+            return Decimal(0)
+        return self.balance_line(line, year) - line.section.sign * self.result_balance(range(year, year + 1))
 
     # -- checks ---------------------------------------------------------------
     def check_mapping(self) -> None:
@@ -204,13 +227,15 @@ class _Builder:
                     f"(ange rad på kontots open-direktiv)"
                 )
 
-    def check_result_transfer(self, year: int) -> None:
-        transfer = sum((self.totals.year(a, year) for a in self._result_accounts if self.chart.is_result_transfer(a)), Decimal(0))
-        others = sum((self.totals.year(a, year) for a in self._result_accounts if not self.chart.is_result_transfer(a)), Decimal(0))
-        if transfer and transfer != -others:
+    def check_earlier_results_disposed(self, year: int) -> None:
+        undisposed = self.undisposed_earlier_results(year)
+        if undisposed:
+            line = self.chart.earnings_line("current")
+            label = line.label if line is not None else "Årets resultat"
             self.problems.append(
-                f"Bokfört årets resultat {year} ({format_kronor(transfer)}) motsvarar inte resultaträkningens "
-                f"resultat ({format_kronor(-others)})"
+                f"{label} {year}-12-31 innehåller {format_kronor(undisposed)} kr från tidigare år som inte "
+                f"disponerats: bokför årsmötets beslut om föregående års resultat "
+                f"(från {self.chart.current_earnings}, t.ex. till balanserat resultat)"
             )
 
     # -- tables ---------------------------------------------------------------
@@ -344,19 +369,10 @@ def build_annual_report(
     builder.check_mapping()
     if builder.problems:
         raise ReportError(builder.problems)
-    for checked_year in (year - 1, year):
-        builder.check_result_transfer(checked_year)
     income_statement = builder.income_statement()
     balance_sheet, rounded, exact = builder.balance_sheet()
     notes = builder.notes(rounded, exact)
-    this_year_result = income_statement.row(RESULT_LABEL).values[2]
-    result_line = next((line for line in chart.lines if line.unbooked_result == "året"), None)
-    if result_line is not None and rounded[result_line.label][1] != this_year_result:
-        builder.problems.append(
-            f"Balansräkningens {result_line.label} {year}-12-31 ({format_kronor(rounded[result_line.label][1])}) "
-            f"är inte resultaträkningens resultat ({format_kronor(this_year_result)}); "
-            f"är föregående års resultat disponerat?"
-        )
+    builder.check_earlier_results_disposed(year)
     if builder.problems:
         raise ReportError(builder.problems)
     return AnnualReport(str(options.get("title") or ""), year, income_statement, balance_sheet, notes)

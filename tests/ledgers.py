@@ -9,6 +9,8 @@ from beancount import loader
 HEADER = """
 option "title" "Testföreningen"
 option "operating_currency" "SEK"
+option "account_previous_earnings" "2069-Årets-resultat"
+option "account_current_earnings" "2069-Årets-resultat"
 """
 
 LAYOUT = """
@@ -20,9 +22,7 @@ LAYOUT = """
 2020-01-01 custom "rapportrad" "Skulder" "Leverantörsskulder"
   not: 2
 2020-01-01 custom "rapportrad" "Eget kapital" "Balanserat resultat"
-  obokfort_resultat: "tidigare år"
 2020-01-01 custom "rapportrad" "Eget kapital" "Årets resultat"
-  obokfort_resultat: "året"
 """
 
 ACCOUNTS = """
@@ -47,9 +47,6 @@ ACCOUNTS = """
 2020-01-01 open Expenses:6990-Övriga-externa-kostnader SEK
   namn: "Övriga externa kostnader"
   rad: "Övriga omkostnader"
-2020-01-01 open Expenses:8999-Årets-resultat SEK
-  namn: "Årets resultat"
-  rad: "Resultat"
 """
 
 

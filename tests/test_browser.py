@@ -197,3 +197,13 @@ def test_sidebar_navigation_between_the_pages(page, fava_url):
                           ("Översikt", "Översikt 2022"), ("Årsredovisning", "Årsredovisning 2022")):
         page.locator("aside").get_by_role("link", name=name, exact=True).click()
         page.wait_for_function("h => document.querySelector('.bergslaget-sida h2')?.textContent === h", arg=heading)
+
+
+@pytest.mark.parametrize(("year", "shown"), [(2022, "-273 319"), (2021, "-424 259")])
+def test_favas_own_income_statement_shows_the_year_result(page, fava_url, year, shown):
+    """Found defect: the result was booked through 8999, so Fava's Resultaträkning showed no Nettoresultat."""
+    page.goto(f"{fava_url}/income_statement/?time={year}")
+    row = page.locator("tree-table li, .tree-table li, li").filter(has_text="Nettoresultat").first
+    row.wait_for()
+    assert " ".join(row.inner_text().replace("\u2212", "-").split()) == f"Nettoresultat {shown}"
+    screenshot(page, f"fava-resultatrakning-{year}")

@@ -15,7 +15,7 @@ from beancount import loader
 
 from bergslaget_plugins.statements import ReportError, build_annual_report
 from conftest import LEDGER, REPOSITORY, SHARED
-from ledgers import ledger_text, load
+from ledgers import ledger_text, line_of, load
 
 BERGSLAGET = Path(sys.executable).parent / "bergslaget"
 
@@ -260,44 +260,19 @@ def test_check_note_rows_need_a_counterparty():
     assert any("utan motpart" in problem for problem in refusal.value.problems)
 
 
-def test_check_booked_result_transfer_equals_the_result():
-    entries, _, options = load("""
-    2021-03-01 * "Medlem" "Avgift"
-      ver: "A1"
-      Assets:1930-Företagskonto  100 SEK
-      Income:3994-Medlemsavgifter  -100 SEK
-    2021-12-31 * "Årets resultat, fel belopp"
-      ver: "A2"
-      Expenses:8999-Årets-resultat  90 SEK
-      Equity:2069-Årets-resultat  -90 SEK
+def test_an_account_on_the_result_line_is_refused():
+    """The former design booked the result over through an account on "Resultat" (8999)."""
+    text = ledger_text("""
+    2020-01-01 open Expenses:8999-Årets-resultat SEK
+      namn: "Årets resultat"
+      rad: "Resultat"
     """)
-    with pytest.raises(ReportError) as refusal:
-        build_annual_report(entries, options, 2021)
-    assert any("Bokfört årets resultat 2021" in problem for problem in refusal.value.problems)
+    _, errors, _ = loader.load_string(text.replace('option "title"', 'plugin "bergslaget_plugins.chart_of_accounts"\noption "title"'))
+    [error] = errors
+    assert "summarad" in error.message and error.source["lineno"] == line_of(text, "8999") + 1
 
 
 def test_check_previous_result_must_be_disposed():
-    entries, _, options = load("""
-    2021-03-01 * "Medlem" "Avgift"
-      ver: "A1"
-      Assets:1930-Företagskonto  100 SEK
-      Income:3994-Medlemsavgifter  -100 SEK
-    2021-12-31 * "Årets resultat 2021"
-      ver: "A2"
-      Expenses:8999-Årets-resultat  100 SEK
-      Equity:2069-Årets-resultat  -100 SEK
-    2022-03-01 * "Medlem" "Avgift"
-      ver: "A1"
-      Assets:1930-Företagskonto  50 SEK
-      Income:3994-Medlemsavgifter  -50 SEK
-    """)
-    assert build_annual_report(entries, options, 2021).balance_sheet.row("Årets resultat").values == (0, 100)
-    with pytest.raises(ReportError) as refusal:
-        build_annual_report(entries, options, 2022)
-    assert any("disponerat" in problem for problem in refusal.value.problems)
-
-
-def test_unbooked_results_land_on_equity_lines():
     entries, errors, options = load("""
     2021-03-01 * "Medlem" "Avgift"
       ver: "A1"
@@ -308,11 +283,63 @@ def test_unbooked_results_land_on_equity_lines():
       Assets:1930-Företagskonto  50 SEK
       Income:3994-Medlemsavgifter  -50 SEK
     """)
+    assert errors == []
+    assert build_annual_report(entries, options, 2021).balance_sheet.row("Årets resultat").values == (0, 100)
+    with pytest.raises(ReportError) as refusal:
+        build_annual_report(entries, options, 2022)
+    assert any("100 kr från tidigare år som inte disponerats" in problem for problem in refusal.value.problems)
+
+
+def test_unbooked_results_land_on_equity_lines():
+    """The disposition of 2021's result is booked; 2022's result stays on the result accounts."""
+    entries, errors, options = load("""
+    2021-03-01 * "Medlem" "Avgift"
+      ver: "A1"
+      Assets:1930-Företagskonto  100 SEK
+      Income:3994-Medlemsavgifter  -100 SEK
+    2022-03-01 * "Medlem" "Avgift"
+      ver: "A1"
+      Assets:1930-Företagskonto  50 SEK
+      Income:3994-Medlemsavgifter  -50 SEK
+    2022-05-12 * "Årsmötet: 2021 års resultat balanseras i ny räkning"
+      ver: "A2"
+      Equity:2069-Årets-resultat  100 SEK
+      Equity:2067-Balanserat-resultat  -100 SEK
+    """)
+    assert errors == []
     report = build_annual_report(entries, options, 2022)
     sheet = report.balance_sheet
     assert sheet.row("Balanserat resultat").values == (0, 100)
     assert sheet.row("Årets resultat").values == (100, 50)
     assert sheet.row("Summa tillgångar").values == sheet.row("Summa skulder och eget kapital").values == (100, 150)
+
+
+def test_earlier_results_follow_the_previous_earnings_option():
+    """With account_previous_earnings on 2067, undisposed earlier results show as Balanserat resultat (as in Fava)."""
+    text = ledger_text("""
+    2021-03-01 * "Medlem" "Avgift"
+      ver: "A1"
+      Assets:1930-Företagskonto  100 SEK
+      Income:3994-Medlemsavgifter  -100 SEK
+    2022-03-01 * "Medlem" "Avgift"
+      ver: "A1"
+      Assets:1930-Företagskonto  50 SEK
+      Income:3994-Medlemsavgifter  -50 SEK
+    """).replace('"account_previous_earnings" "2069-Årets-resultat"', '"account_previous_earnings" "2067-Balanserat-resultat"')
+    entries, errors, options = loader.load_string(text)
+    sheet = build_annual_report(entries, options, 2022).balance_sheet
+    assert sheet.row("Balanserat resultat").values == (0, 100)
+    assert sheet.row("Årets resultat").values == (100, 50)
+
+
+def test_earnings_option_naming_an_account_outside_the_chart_is_refused():
+    text = ledger_text("").replace('"account_current_earnings" "2069-Årets-resultat"',
+                                   '"account_current_earnings" "Equity:2069-Årets-resultat"')
+    entries, _, options = loader.load_string(text)
+    with pytest.raises(ReportError) as refusal:
+        build_annual_report(entries, options, 2021)
+    assert any('option "account_current_earnings" pekar på Equity:Equity:2069-Årets-resultat' in problem
+               for problem in refusal.value.problems)
 
 
 def test_report_lines_come_from_the_mapping_not_from_code():
