@@ -111,6 +111,12 @@ def format_swedish(amount: Decimal, decimals: int = 2) -> str:
     return f"{sign}{grouped}" + (f",{fraction}" if decimals else "")
 
 
+def format_csv_amount(amount: Decimal) -> str:
+    """Öre with a decimal point, no grouping, no exponent: ``1234.50``, ``-4375.00``."""
+    exponent = amount.as_tuple().exponent
+    return format_plain(amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent >= -2 else amount)
+
+
 def format_plain(amount: Decimal) -> str:
     """Machine notation for CSV: decimal point, no grouping, no exponent: ``1234.50``."""
     return f"{amount:f}"

@@ -36,6 +36,11 @@ VERIFICATION_PATTERN = re.compile(r"^(?P<series>[A-ZÅÄÖ]{1,4})(?P<number>[1-9
 _AUTOMATIC_FLAGS = (flags.FLAG_PADDING, flags.FLAG_SUMMARIZE, flags.FLAG_TRANSFER, flags.FLAG_CONVERSIONS)
 
 
+def is_verification(entry: Transaction) -> bool:
+    """True for a transaction that is a verification: not one Beancount itself makes."""
+    return entry.flag not in _AUTOMATIC_FLAGS
+
+
 def parse_verification(value: object) -> tuple[str, int] | None:
     """``"BG12"`` -> ``("BG", 12)``; None for anything that is not a verification id."""
     match = VERIFICATION_PATTERN.match(value) if isinstance(value, str) else None
