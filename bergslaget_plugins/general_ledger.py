@@ -19,9 +19,7 @@ accounts bring their balances. Result accounts open every year at zero.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +31,7 @@ from beancount.ops import summarize
 from beancount.parser import options as options_lib
 
 from bergslaget_plugins.chart import NAME_KEY
+from bergslaget_plugins.csv_safety import csv_text
 from bergslaget_plugins.journal import account_number, verification_of
 from bergslaget_plugins.money import CURRENCY, format_csv_amount, format_swedish
 from bergslaget_plugins.statements import ReportError
@@ -136,16 +135,13 @@ def build_general_ledger(
 
 def ledger_as_csv(ledger: GeneralLedger) -> str:
     """``konto,datum,ver,text,belopp,saldo``: per account an IB row, the postings, a UB row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["konto", "datum", "ver", "text", "belopp", "saldo"])
+    rows: list[list[object]] = []
     for account in ledger.accounts:
-        writer.writerow([account.bas, ledger.begin.isoformat(), "IB", "Ingående balans", "", format_csv_amount(account.opening)])
-        for row in account.rows:
-            writer.writerow([account.bas, row.date.isoformat(), row.ver, row.text, format_csv_amount(row.amount),
-                             format_csv_amount(row.balance)])
-        writer.writerow([account.bas, ledger.end.isoformat(), "UB", "Utgående balans", "", format_csv_amount(account.closing)])
-    return buffer.getvalue()
+        rows.append([account.bas, ledger.begin.isoformat(), "IB", "Ingående balans", "", format_csv_amount(account.opening)])
+        rows.extend([account.bas, row.date.isoformat(), row.ver, row.text, format_csv_amount(row.amount),
+                     format_csv_amount(row.balance)] for row in account.rows)
+        rows.append([account.bas, ledger.end.isoformat(), "UB", "Utgående balans", "", format_csv_amount(account.closing)])
+    return csv_text(["konto", "datum", "ver", "text", "belopp", "saldo"], rows)
 
 
 def ledger_as_text(ledger: GeneralLedger) -> str:

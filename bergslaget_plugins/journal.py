@@ -16,9 +16,7 @@ Amounts are debit positive, credit negative. Entries that Beancount itself makes
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +24,7 @@ from decimal import Decimal
 from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins.chart import COUNTERPARTY_KEY, bas_number
+from bergslaget_plugins.csv_safety import csv_text
 from bergslaget_plugins.generated import RULE_KEY, VERIFICATION_KEY
 from bergslaget_plugins.money import format_csv_amount, format_swedish
 from bergslaget_plugins.statements import ReportError
@@ -140,14 +139,10 @@ def build_journal(
 
 def journal_as_csv(journal: Journal) -> str:
     """One row per posting: ``ver,datum,text,konto,belopp``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["ver", "datum", "text", "konto", "belopp"])
-    for verification in journal.verifications:
-        for leg in verification.postings:
-            writer.writerow([verification.ver, verification.date.isoformat(), verification.text, leg.bas,
-                             format_csv_amount(leg.amount)])
-    return buffer.getvalue()
+    return csv_text(["ver", "datum", "text", "konto", "belopp"], (
+        [verification.ver, verification.date.isoformat(), verification.text, leg.bas, format_csv_amount(leg.amount)]
+        for verification in journal.verifications for leg in verification.postings
+    ))
 
 
 def journal_as_text(journal: Journal) -> str:

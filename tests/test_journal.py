@@ -182,3 +182,16 @@ def test_previous_years_result_opens_on_the_previous_earnings_account():
     assert ledger.account(BANK).closing == 1500
     csv_text = journal_as_csv(build_journal(entries, 2022))
     assert csv_text.splitlines()[1:] == ["A1,2022-03-01,Medlem: Avgift,1930,500.00", "A1,2022-03-01,Medlem: Avgift,3994,-500.00"]
+
+
+def test_a_text_that_looks_like_a_formula_is_neutralised_in_the_csv():
+    entries, errors, options = load("""
+        2022-03-01 * "=HYPERLINK(1)" "Avgift"
+          ver: "A1"
+          Assets:1930-Företagskonto  500 SEK
+          Income:3994-Medlemsavgifter
+    """)
+    rows = list(csv.reader(io.StringIO(journal_as_csv(build_journal(entries, 2022)))))
+    assert rows[1][2] == "'=HYPERLINK(1): Avgift" and rows[2][4] == "-500.00"
+    rows = list(csv.reader(io.StringIO(ledger_as_csv(build_general_ledger(entries, options, 2022)))))
+    assert rows[2][3] == "'=HYPERLINK(1): Avgift"
