@@ -11,21 +11,59 @@ reverse proxy with TLS and a password in front of it, or use an SSH tunnel (see 
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from flask import Flask
+
+from bergslaget_plugins.books import collector_paused
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 
 
 def make_app(ledger: Path) -> Flask:
-    """Fava's application for ``ledger``, read-only, with the books loaded at once."""
+    """Fava's application for ``ledger``, read-only, with the books loaded at once.
+
+    Fava loads the books as the project's commands do (``books.collector_paused``): the
+    first load here, and every reload after a change on disk through :func:`_load_paused`.
+    """
     from fava.application import create_app
 
-    return create_app([str(ledger.resolve())], read_only=True, load=True)
+    with collector_paused():
+        app = create_app([str(ledger.resolve())], read_only=True, load=True)
+    for fava_ledger in app.config["LEDGERS"].ledgers:
+        _load_paused(fava_ledger)
+    return app
+
+
+def _load_paused(fava_ledger: Any) -> None:
+    """Make ``fava_ledger`` reload (after a change on disk) with the collector paused."""
+    paused_class = _paused_ledger_class()
+    if type(fava_ledger) is paused_class.__base__:
+        fava_ledger.__class__ = paused_class
+
+
+@functools.cache
+def _paused_ledger_class() -> type:
+    """FavaLedger whose ``load_file`` runs with the collector paused.
+
+    Fava offers no hook before a load and FavaLedger has ``__slots__`` (no instance
+    attributes), so a loaded ledger is switched to this subclass; it adds no slots,
+    which is what lets Python switch the class of an existing instance.
+    """
+    from fava.core import FavaLedger
+
+    class PausedCollectorLedger(FavaLedger):
+        __slots__ = ()
+
+        def load_file(self) -> None:
+            with collector_paused():
+                super().load_file()
+
+    return PausedCollectorLedger
 
 
 def serve(ledger: Path, port: int = DEFAULT_PORT, out: TextIO | None = None) -> int:
