@@ -463,14 +463,16 @@ def test_svg_chart_with_gaps_and_negative_values():
 
 def test_saved_queries_run_on_favas_query_page(client, slug, fava_ledger):
     queries = {query.name: query.query_string for query in fava_ledger.all_entries_by_type.Query}
-    assert {"Råbalans 2021", "Råbalans 2022", "Huvudbok 1930 2022", "Huvudbok 2440 2022",
-            "RR per konto 2021", "RR per konto 2022"} <= set(queries)
+    assert {"Råbalans", "Verifikationslista", "Huvudbok 1930", "RR per konto"} <= set(queries)
     for name, query_string in queries.items():
-        response = client.get(f"/{slug}/api/query", query_string={"query_string": query_string})
-        assert response.status_code == 200, (name, response.get_data(as_text=True))
-        result = response.get_json()["data"]
-        assert result["rows"], name
-    trial_balance = client.get(f"/{slug}/api/query", query_string={"query_string": queries["Råbalans 2022"]}).get_json()["data"]
+        for time in ("2021", "2022"):
+            response = client.get(f"/{slug}/api/query", query_string={"query_string": query_string, "time": time})
+            assert response.status_code == 200, (name, response.get_data(as_text=True))
+            result = response.get_json()["data"]
+            assert result["rows"], name
+    # The year is Fava's time filter: the same query gives the closing balances of 2022.
+    trial_balance = client.get(f"/{slug}/api/query",
+                               query_string={"query_string": queries["Råbalans"], "time": "2022"}).get_json()["data"]
     assert [column["name"] for column in trial_balance["types"]] == ["konto", "namn", "saldo"]
     bank = next(row for row in trial_balance["rows"] if row[0] == "Assets:1930-Företagskonto")
     assert bank[2] == {"SEK": 958543}
