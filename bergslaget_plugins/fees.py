@@ -172,9 +172,10 @@ class MemberFee:
     def basis_text(self) -> str:
         """The computation in words, as printed on the invoice's metadata."""
         caps = f"; tak: {', '.join(self.caps_applied)}" if self.caps_applied else ""
+        population = format_swedish(Decimal(self.population), decimals=0)
         return (
             f"fast del {format_swedish(self.fixed_part)} + rörlig del {format_swedish(self.variable_part)} "
-            f"(folkmängd {self.population:,}".replace(",", " ") + f"){caps} = {format_swedish(self.fee)} kr"
+            f"(folkmängd {population}){caps} = {format_swedish(self.fee)} kr"
         )
 
 

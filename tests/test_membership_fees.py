@@ -341,3 +341,13 @@ def test_bean_check_shows_register_errors_with_file_and_line(tmp_path):
     completed = subprocess.run([str(Path(sys.executable).parent / "bean-check"), str(ledger)], capture_output=True, text=True)
     assert completed.returncode == 1
     assert f"{ledger}:{line_of(ledger.read_text(), 'Oslo kommune')}:" in completed.stdout + completed.stderr
+
+
+def test_fee_basis_text_uses_decimal_commas(books):
+    """Found defect: the basis printed "20 430 00" for 20 430,00 (every comma became a space)."""
+    entries, _, _ = books
+    bases = {(e.payee, e.date.year): e.meta["underlag"] for e in entries
+             if isinstance(e, Transaction) and e.meta.get("regel") == "medlemsavgift"}
+    assert bases[("Hofors kommun", 2022)] == "fast del 10 215,00 + rörlig del 12 259,84 (folkmängd 9 578) = 22 475,00 kr"
+    region = next(text for (payee, year), text in bases.items() if payee == "Region Gävleborg" and year == 2022)
+    assert region == "fast del 20 430,00 + rörlig del 62 499,84 (folkmängd 48 828) = 82 930,00 kr"
