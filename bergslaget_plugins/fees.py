@@ -384,6 +384,15 @@ def fee_parameters(register: Register, year: int) -> tuple[FeeParameters | None,
     return parameters, None
 
 
+def invoice_date_of(register: Register, year: int) -> datetime.date | None:
+    """The invoice date of fee year ``year`` under the rule that applies to it (None: no rule yet)."""
+    earlier = [rule for rule in register.rules if rule.year <= year]
+    if not earlier:
+        return None
+    month, day = earlier[-1].invoice_month_day
+    return datetime.date(year, month, day)
+
+
 def _index_one_year(register: Register, previous: FeeParameters, year: int) -> tuple[FeeParameters, FeeError | None]:
     rule = previous.rule
     newer, older = year - 1, year - 2

@@ -27,6 +27,13 @@ gives, for the register example in ``fees.py``::
         motpart: "Storfors kommun"
       Income:3994-Medlemsavgifter   -15268 SEK
 
+A fee year is invoiced once the books reach its invoice date: when a confirmed
+transaction (flag ``*``, not made by a rule) is dated on or after it. Until then nothing
+is booked for that year and nothing it needs (population figures, KPI) is required, so
+the first entries of January never fail the books; ``bergslaget check --year`` lists
+what the year still lacks. A pending entry (flag ``!``, for example the prepared
+disposition of last year's result) does not count.
+
 The invoice points to the member's line in the register (filename, lineno) and to the
 population figures it used (``folkmangd_kalla``). An invoice already in the books for
 the same member and year (metadata ``medlem`` and ``avgiftsar``, for example booked by
@@ -42,14 +49,16 @@ Settings (optional)::
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins.config import ConfigError, check_account_name, parse_config
-from bergslaget_plugins.fees import FeeError, MemberFee, compute_fees, read_register
+from bergslaget_plugins.fees import FeeError, MemberFee, Register, compute_fees, invoice_date_of, read_register
 from bergslaget_plugins.generated import generated_transaction, is_generated, posting
 from bergslaget_plugins.money import format_swedish
 from bergslaget_plugins.receivables import invoice_link
@@ -99,6 +108,25 @@ def _place(meta: dict[str, Any]) -> str:
     return f"{meta.get('filename')}:{meta.get('lineno')}"
 
 
+def books_reach(entries: list[Directive]) -> datetime.date | None:
+    """The date of the latest confirmed transaction written by the accountant (or imported)."""
+    dates = [entry.date for entry in entries
+             if isinstance(entry, Transaction) and entry.flag != flags.FLAG_WARNING and not is_generated(entry)]
+    return max(dates) if dates else None
+
+
+def due_fee_years(register: Register, reach: datetime.date) -> list[int]:
+    """The fee years whose invoice date the books have reached, from the first rule's year."""
+    if not register.rules:
+        return []
+    years = []
+    for year in range(register.rules[0].year, reach.year + 1):
+        invoice_date = invoice_date_of(register, year)
+        if invoice_date is not None and invoice_date <= reach:
+            years.append(year)
+    return years
+
+
 def fee_invoice(fee: MemberFee, settings: FeeSettings) -> Transaction:
     """The invoice transaction for one member's fee."""
     member = fee.member
@@ -146,12 +174,12 @@ def book_membership_fees(
     errors_out: list[FeeError | FeeConflictError | ConfigError] = list(errors)
     if not register.rules:
         return entries, errors_out
-    booked_years = [e.date.year for e in entries if isinstance(e, Transaction) and not is_generated(e)]
-    if not booked_years:
+    reach = books_reach(entries)
+    if reach is None:
         return entries, errors_out
     booked = booked_fee_invoices(entries)
     new_entries: list[Directive] = []
-    for year in range(register.rules[0].year, max(booked_years) + 1):
+    for year in due_fee_years(register, reach):
         _, fees, fee_errors = compute_fees(register, year)
         errors_out.extend(fee_errors)
         for fee in fees:
