@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bergslaget_plugins.journal_command",
     "bergslaget_plugins.ledger_command",
     "bergslaget_plugins.trial_balance_command",
+    "bergslaget_plugins.sie.command",
 )
 
 

@@ -1,0 +1,372 @@
+"""SIE 4 to Beancount: ``bergslaget sie import FILE``.
+
+A SIE 4 file becomes books in this project's conventions::
+
+    2022-01-01 open Assets:1930-Företagskonto SEK
+      namn: "Företagskonto"
+
+    2022-01-01 * "Ingående balans enligt SIE-filen"
+      ver: "IB1"
+      Assets:1930-Företagskonto            1216494.00 SEK
+      Equity:2067-Balanserat-resultat     -1216494.00 SEK
+
+    2022-01-10 * "Betalning av leverantörsskuld"
+      ver: "A1"
+      sie_serie: "A"
+      sie_nummer: "1"
+      Liabilities:2440-Leverantörsskulder      4375.00 SEK
+        objekt: "1:100"
+      Assets:1930-Företagskonto               -4375.00 SEK
+
+    2023-01-01 balance Assets:1930-Företagskonto  958543.00 SEK
+
+- accounts by BAS number and the file's name; the root from the account class
+  (1 Assets, 20 Equity, other 2 Liabilities, 3 Income, 4–8 Expenses; an account of no
+  class by its ``#KTYP``);
+- the opening balances (``#IB 0``) as one transaction on the year's first day; if they
+  do not sum to zero (a file that leaves accounts out), the difference is put on the
+  opening-balances account (option ``account_previous_balances``) with a comment;
+- one transaction per ``#VER``, with ``ver`` (series and number), ``sie_serie`` and
+  ``sie_nummer`` as the file writes them; a row's own text, date, quantity and object
+  list (``{1 "100"}`` → ``objekt: "1:100"``) as posting metadata;
+- balance assertions the day after the year's last day: ``#UB 0`` for each balance
+  account and ``#RES 0`` for each result account.
+
+Into existing books (``--into``), an account with the same BAS number is reused, a new
+one is opened, and a verification already in the books (same series, number and year)
+is left out. If the books already hold earlier years, the opening balances become
+assertions on the first day instead of a transaction (the books carry them already).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import flags
+from beancount.core.amount import Amount
+from beancount.core.data import Balance, Directive, Open, Posting, Transaction
+from beancount.parser import printer
+
+from bergslaget_plugins.chart import NAME_KEY, bas_number
+from bergslaget_plugins.generated import VERIFICATION_KEY
+from bergslaget_plugins.sie.check import Finding, defects, is_balance_account, year_vouchers
+from bergslaget_plugins.sie.document import Row, SieDocument, Voucher
+from bergslaget_plugins.verification_numbers import parse_verification
+
+SERIES_META = "sie_serie"
+NUMBER_META = "sie_nummer"
+OBJECTS_META = "objekt"
+OPENING_VERIFICATION = "IB1"
+_NOT_IN_ACCOUNT = re.compile(r"[^\w]+")
+_MAX_NAME = 48
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported as it stands; ``reasons`` says why, in Swedish."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = list(reasons)
+
+
+@dataclass(frozen=True)
+class ExistingBooks:
+    """What the import needs to know of the books it adds to."""
+
+    accounts_by_number: Mapping[str, str]
+    #: (year, series, number) of every verification in the books.
+    verifications: frozenset[tuple[int, str, str]]
+    first_transaction: datetime.date | None
+    options: Mapping[str, Any]
+    open_accounts: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RootNames:
+    assets: str = "Assets"
+    liabilities: str = "Liabilities"
+    equity: str = "Equity"
+    income: str = "Income"
+    expenses: str = "Expenses"
+    opening_balances: str = "Equity:Opening-Balances"
+
+
+@dataclass
+class Conversion:
+    """The Beancount text of an import and what it holds."""
+
+    text: str
+    opened: list[str] = field(default_factory=list)
+    imported: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _number_key(number: str) -> str:
+    stripped = number.strip()
+    return stripped.lstrip("0") or "0" if stripped.isdigit() else stripped
+
+
+def existing_books(entries: Iterable[Directive], options: Mapping[str, Any]) -> ExistingBooks:
+    """Accounts by BAS number and verification ids of loaded books."""
+    accounts: dict[str, str] = {}
+    opened: set[str] = set()
+    verifications: set[tuple[int, str, str]] = set()
+    first: datetime.date | None = None
+    for entry in entries:
+        if isinstance(entry, Open):
+            opened.add(entry.account)
+            number = bas_number(entry.account)
+            if number is not None:
+                accounts.setdefault(number, entry.account)
+        elif isinstance(entry, Transaction):
+            first = entry.date if first is None or entry.date < first else first
+            series, number = entry.meta.get(SERIES_META), entry.meta.get(NUMBER_META)
+            if isinstance(series, str) and isinstance(number, str):
+                verifications.add((entry.date.year, series, _number_key(number)))
+            parsed = parse_verification(entry.meta.get(VERIFICATION_KEY))
+            if parsed is not None:
+                verifications.add((entry.date.year, parsed[0], str(parsed[1])))
+    return ExistingBooks(accounts, frozenset(verifications), first, options, frozenset(opened))
+
+
+def _root_names(options: Mapping[str, Any] | None) -> RootNames:
+    if not options:
+        return RootNames()
+    return RootNames(options["name_assets"], options["name_liabilities"], options["name_equity"],
+                     options["name_income"], options["name_expenses"], options["account_previous_balances"])
+
+
+def account_root(number: str, document: SieDocument, roots: RootNames) -> str:
+    """The root of a SIE account: by BAS class, else by ``#KTYP``, else by having balances."""
+    first = number[:1]
+    kind = document.account_types.get(number)
+    if first == "1":
+        return roots.assets
+    if first == "2":
+        return roots.equity if number.startswith("20") else roots.liabilities
+    if first == "3":
+        return roots.income
+    if first in ("4", "5", "6", "7", "8"):
+        return roots.expenses
+    if kind == "T":
+        return roots.assets
+    if kind == "S":
+        return roots.liabilities
+    if kind == "I":
+        return roots.income
+    if kind == "K":
+        return roots.expenses
+    is_balance = is_balance_account(number, document.account_types)
+    has_balance = any(record.account == number for record in (*document.opening, *document.closing))
+    return roots.assets if is_balance or has_balance else roots.expenses
+
+
+def account_leaf(number: str, name: str) -> str:
+    """``1930`` and ``Företagskonto/checkkonto`` → ``1930-Företagskonto-checkkonto``: a valid component."""
+    number_part = _NOT_IN_ACCOUNT.sub("-", number).replace("_", "-").strip("-")
+    if not number_part or not (number_part[0].isdigit() or number_part[0].isupper()):
+        number_part = "K" + number_part
+    words = _NOT_IN_ACCOUNT.sub("-", name).replace("_", "-").strip("-")
+    words = re.sub("-+", "-", words)
+    if len(words) > _MAX_NAME:
+        words = words[:_MAX_NAME].rsplit("-", 1)[0]
+    return f"{number_part}-{words}" if words else number_part
+
+
+def _used_accounts(document: SieDocument, vouchers: Sequence[Voucher]) -> list[str]:
+    used: dict[str, None] = {}
+    for record in (*document.opening, *document.closing, *document.results):
+        if record.year_index == 0:
+            used.setdefault(record.account)
+    for voucher in vouchers:
+        for row in voucher.rows:
+            used.setdefault(row.account)
+    return sorted(used)
+
+
+def _row_meta(row: Row, voucher: Voucher) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    objects = [(dimension, value) for dimension, value in row.objects if dimension or value]
+    if objects:
+        meta[OBJECTS_META] = " ".join(f"{dimension}:{value}" for dimension, value in objects)
+    if row.text and row.text != voucher.text:
+        meta["text"] = row.text
+    if row.date is not None and row.date != voucher.date:
+        meta["transdatum"] = row.date
+    if row.quantity is not None:
+        meta["kvantitet"] = row.quantity
+    return meta
+
+
+def _comment(lines: Iterable[str]) -> str:
+    return "".join(f"; {line}\n" for line in lines)
+
+
+def _format(entry: Directive) -> str:
+    return printer.format_entry(entry)
+
+
+def _verification_id(voucher: Voucher) -> str:
+    return f"{voucher.series}{voucher.number}" or "SIE"
+
+
+@dataclass
+class _Converter:
+    document: SieDocument
+    findings: Sequence[Finding]
+    existing: ExistingBooks | None
+    roots: RootNames
+    accounts: dict[str, str] = field(default_factory=dict)
+
+    def meta(self, lineno: int) -> dict[str, Any]:
+        return {"filename": self.document.path, "lineno": lineno}
+
+    def account(self, number: str) -> str:
+        return self.accounts[number]
+
+    def amount(self, number: Decimal) -> Amount:
+        return Amount(number, self.document.currency)
+
+    def problems_of_voucher(self, voucher: Voucher) -> list[str]:
+        return [finding.message for finding in defects(self.findings)
+                if finding.voucher == voucher.label and finding.lineno == voucher.lineno]
+
+    def problems_of_account(self, number: str) -> list[str]:
+        return [finding.message for finding in defects(self.findings) if finding.account == number]
+
+
+def _open_accounts(converter: _Converter, vouchers: Sequence[Voucher], first_day: datetime.date,
+                   conversion: Conversion) -> list[str]:
+    document, existing = converter.document, converter.existing
+    chunks: list[str] = []
+    for number in _used_accounts(document, vouchers):
+        if existing is not None and number in existing.accounts_by_number:
+            converter.accounts[number] = existing.accounts_by_number[number]
+            continue
+        name = document.accounts.get(number, "")
+        account = f"{account_root(number, document, converter.roots)}:{account_leaf(number, name)}"
+        converter.accounts[number] = account
+        meta = converter.meta(document.account_lines.get(number, 0))
+        if name:
+            meta[NAME_KEY] = name
+        chunks.append(_format(Open(meta, first_day, account, [document.currency], None)))
+        conversion.opened.append(account)
+    return chunks
+
+
+def _opening_balances(converter: _Converter, first_day: datetime.date, as_assertions: bool) -> list[str]:
+    document = converter.document
+    opening = {account: amount for account, amount in document.balances("IB").items() if amount != 0}
+    if not opening:
+        return []
+    lineno = min(record.lineno for record in document.opening if record.year_index == 0)
+    if as_assertions:
+        return [_format(Balance(converter.meta(lineno), first_day, converter.account(number),
+                                converter.amount(amount), None, None))
+                for number, amount in sorted(opening.items())
+                if converter.account(number).split(":", 1)[0] in (converter.roots.assets, converter.roots.liabilities)]
+    postings = [Posting(converter.account(number), converter.amount(amount), None, None, None, None)
+                for number, amount in sorted(opening.items())]
+    difference = sum(opening.values(), Decimal(0))
+    comment = ""
+    if difference != 0:
+        postings.append(Posting(converter.roots.opening_balances, converter.amount(-difference), None, None, None, None))
+        comment = _comment([f"De ingående balanserna (#IB 0) i filen summerar till {difference:.2f}, inte till noll;",
+                            f"skillnaden står på {converter.roots.opening_balances}."])
+        if converter.existing is None or converter.roots.opening_balances not in converter.existing.open_accounts:
+            comment = _format(Open(converter.meta(lineno), first_day, converter.roots.opening_balances,
+                                   [document.currency], None)) + "\n" + comment
+    meta = {**converter.meta(lineno), VERIFICATION_KEY: OPENING_VERIFICATION}
+    entry = Transaction(meta, first_day, flags.FLAG_OKAY, None, "Ingående balans enligt SIE-filen",
+                        frozenset(), frozenset(), postings)
+    return [comment + _format(entry)]
+
+
+def _voucher_entry(converter: _Converter, voucher: Voucher) -> str:
+    problems = converter.problems_of_voucher(voucher)
+    meta = {**converter.meta(voucher.lineno), VERIFICATION_KEY: _verification_id(voucher),
+            SERIES_META: voucher.series, NUMBER_META: voucher.number}
+    postings = [Posting(converter.account(row.account), converter.amount(row.amount), None, None, None,
+                        {**converter.meta(row.lineno), **_row_meta(row, voucher)})
+                for row in voucher.rows]
+    flag = flags.FLAG_WARNING if problems else flags.FLAG_OKAY
+    entry = Transaction(meta, voucher.date, flag, None, voucher.text, frozenset(), frozenset(), postings)
+    return _comment(f"FEL I SIE-FILEN: {problem}" for problem in problems) + _format(entry)
+
+
+def _closing_assertions(converter: _Converter, last_day: datetime.date, books_have_history: bool) -> list[str]:
+    document = converter.document
+    next_day = last_day + datetime.timedelta(days=1)
+    chunks: list[str] = []
+    wanted: dict[str, tuple[Decimal, int]] = {}
+    for record in document.closing:
+        if record.year_index == 0:
+            wanted[record.account] = (document.balances("UB")[record.account], record.lineno)
+    if not books_have_history:
+        for record in document.results:
+            if record.year_index == 0:
+                wanted[record.account] = (document.balances("RES")[record.account], record.lineno)
+    for number, (amount, lineno) in sorted(wanted.items()):
+        account = converter.account(number)
+        if books_have_history and account.split(":", 1)[0] not in (converter.roots.assets, converter.roots.liabilities):
+            continue
+        problems = converter.problems_of_account(number)
+        entry = Balance(converter.meta(lineno), next_day, account, converter.amount(amount), None, None)
+        chunks.append(_comment(f"FEL I SIE-FILEN: {problem}" for problem in problems) + _format(entry))
+    return chunks
+
+
+def _year_bounds(document: SieDocument, vouchers: Sequence[Voucher]) -> tuple[datetime.date, datetime.date]:
+    if 0 in document.years:
+        return document.years[0]
+    dates = [voucher.date for voucher in vouchers]
+    if not dates:
+        raise ImportRefused(["filen anger inget räkenskapsår (#RAR 0) och har inga verifikationer"])
+    return min(dates), max(dates)
+
+
+def convert(document: SieDocument, findings: Sequence[Finding], existing: ExistingBooks | None = None,
+            accept_defects: bool = False) -> Conversion:
+    """The Beancount text for a SIE 4 file; ImportRefused for a defect (unless accepted) or a file with nothing to import."""
+    found_defects = defects(findings)
+    if document.sie_type not in ("4",) and not document.vouchers:
+        raise ImportRefused([f"filen är SIE typ {document.sie_type or 'okänd'} och har inga verifikationer; "
+                             "import kräver SIE 4 (4E eller 4I)", *[finding.message for finding in found_defects]])
+    if found_defects and not accept_defects:
+        raise ImportRefused([finding.format(document.path) for finding in found_defects])
+    vouchers = year_vouchers(document) if not found_defects else list(document.vouchers)
+    first_day, last_day = _year_bounds(document, vouchers)
+    first_day = min([first_day, *(voucher.date for voucher in vouchers)])
+    converter = _Converter(document, findings, existing, _root_names(existing.options if existing else None))
+    conversion = Conversion("")
+    books_have_history = existing is not None and existing.first_transaction is not None and existing.first_transaction < first_day
+    chunks = _open_accounts(converter, vouchers, first_day, conversion)
+    chunks += _opening_balances(converter, first_day, books_have_history)
+    for voucher in vouchers:
+        key = (voucher.date.year, voucher.series, _number_key(voucher.number))
+        if existing is not None and voucher.number.strip() and key in existing.verifications:
+            conversion.skipped.append(voucher.label)
+            continue
+        chunks.append(_voucher_entry(converter, voucher))
+        conversion.imported.append(voucher.label)
+    chunks += _closing_assertions(converter, last_day, books_have_history)
+    header = [f"Importerad från SIE-filen {document.path}",
+              f"{document.company_name or 'okänt företag'} {document.organisation_number or ''}".rstrip()
+              + f", räkenskapsår {first_day}–{last_day}, program: {document.program or 'okänt'}"]
+    if found_defects:
+        header.append("Filen har fel och importerades ändå (--trots-fel); felen är markerade med ! och FEL I SIE-FILEN:")
+        header += [f"  {finding.format(document.path)}" for finding in found_defects]
+    top = _comment(header)
+    if existing is None:
+        title = (document.company_name or "SIE-import").replace('"', "'")
+        top += f'\noption "title" "{title}"\noption "operating_currency" "{document.currency}"\n'
+    conversion.text = top + "\n" + "\n".join(chunks)
+    return conversion
+
+
+__all__ = ["Conversion", "ExistingBooks", "ImportRefused", "account_leaf", "account_root", "convert", "existing_books"]
