@@ -216,16 +216,18 @@ class BudgetFollowUp:
 
 
 def budget_follow_up(
-    entries: Sequence[Directive], options: Mapping[str, Any], period: Period, report: AnnualReport | None = None
+    entries: Sequence[Directive], options: Mapping[str, Any], period: Period, report: AnnualReport | None = None,
+    totals: PostingTotals | None = None,
 ) -> BudgetFollowUp:
     """Budget against outcome per income-statement line; ReportError if the report refuses.
 
-    The full-year figures are the annual report's Budget and Bokslut columns.
+    The full-year figures are the annual report's Budget and Bokslut columns. ``report``
+    and ``totals`` (the report's query) are computed unless given.
     """
-    report = report or build_annual_report(entries, options, period.year)
+    totals = totals or query_posting_totals(entries, options)
+    report = report or build_annual_report(entries, options, period.year, totals)
     chart, _ = read_chart(entries, options)
     budgets, _ = read_budgets(entries)
-    totals = query_posting_totals(entries, options)
     begin = period.begin
 
     to_date: dict[str, Comparison] = {}
@@ -292,10 +294,12 @@ class MonthFigures:
         return self.income - self.costs
 
 
-def income_and_costs_by_month(entries: Sequence[Directive], options: Mapping[str, Any], year: int) -> tuple[MonthFigures, ...]:
+def income_and_costs_by_month(
+    entries: Sequence[Directive], options: Mapping[str, Any], year: int, totals: PostingTotals | None = None
+) -> tuple[MonthFigures, ...]:
     """Summa intäkter and Summa kostnader of each month of ``year`` (the statement's lines only)."""
     chart, _ = read_chart(entries, options)
-    totals = query_posting_totals(entries, options)
+    totals = totals or query_posting_totals(entries, options)
     months = []
     for month in range(1, 13):
         begin, end = datetime.date(year, month, 1), _month_end(year, month)
@@ -312,7 +316,8 @@ class BalancePoint:
 
 
 def line_balance_by_month(
-    entries: Sequence[Directive], options: Mapping[str, Any], year: int, label: str = BANK_LINE
+    entries: Sequence[Directive], options: Mapping[str, Any], year: int, label: str = BANK_LINE,
+    totals: PostingTotals | None = None,
 ) -> tuple[BalancePoint, ...]:
     """A balance-sheet line's balance at each month's end of ``year - 1`` and ``year``.
 
@@ -324,7 +329,7 @@ def line_balance_by_month(
     line = chart.line(label)
     if line is None:
         return ()
-    totals = query_posting_totals(entries, options)
+    totals = totals or query_posting_totals(entries, options)
     dates = _transaction_dates(entries)
     start = max(datetime.date(year - 2, 12, 31), min(dates, default=datetime.date(year - 2, 12, 31)))
     days = [start] + [_month_end(y, m) for y in (year - 1, year) for m in range(1, 13) if _month_end(y, m) > start]

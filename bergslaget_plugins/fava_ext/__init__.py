@@ -30,10 +30,10 @@ import html
 import math
 import re
 from urllib.parse import urlencode
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, request
 from markupsafe import Markup
@@ -42,12 +42,15 @@ from fava.application import url_for
 from fava.context import g
 from fava.ext import FavaExtensionBase, extension_endpoint
 
-from bergslaget_plugins import dashboards
-from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart, read_chart
+from bergslaget_plugins import dashboards, load_memo
+from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart
 from bergslaget_plugins.dashboards import ChartData, Period
 from bergslaget_plugins.money import format_kronor, format_swedish
 from bergslaget_plugins.render import report_as_csv, report_as_html, table_as_html
-from bergslaget_plugins.statements import AnnualReport, ReportError, Table, build_annual_report
+from bergslaget_plugins.load_memo import FIGURES
+from bergslaget_plugins.statements import AnnualReport, PostingTotals, ReportError, Table
+
+T = TypeVar("T")
 
 
 # -- formatting helpers used by the templates -------------------------------------------------
@@ -207,7 +210,8 @@ class StatementView:
 
 
 class _Page:
-    """What all pages share: the period from the time filter, links into Fava, formatting."""
+    """What all pages share: the period from the time filter, links into Fava, formatting,
+    and the figures of the loaded books, computed once per load (``load_memo.FIGURES``)."""
 
     ledger: Any
     name: str
@@ -218,10 +222,29 @@ class _Page:
     svg_chart = staticmethod(svg_chart)
     chart_table = staticmethod(chart_table)
 
+    # -- figures, once per load of the books -----------------------------------------------
+    def after_load_file(self) -> None:
+        """Fava loaded the books (again): forget the figures of earlier loads."""
+        FIGURES.keep_only(self.ledger.all_entries)
+
+    def figures(self, key: Hashable, compute: Callable[[], T], remember: tuple[type[BaseException], ...] = ()) -> T:
+        """``compute()`` once per load of the books, shared by all pages (see ``load_memo``)."""
+        return FIGURES.value(self.ledger.all_entries, key, compute, remember)
+
+    def posting_totals(self) -> PostingTotals:
+        return load_memo.posting_totals(self.ledger.all_entries, self.ledger.options)
+
+    def annual_report(self, year: int) -> AnnualReport:
+        """The annual report for ``year``; ReportError if the books cannot give it."""
+        return load_memo.annual_report(self.ledger.all_entries, self.ledger.options, year)
+
     # -- the period ----------------------------------------------------------------------
     def period(self) -> Period | None:
         date_range = g.filtered.date_range
-        return dashboards.choose_period(self.ledger.all_entries, date_range.end_inclusive if date_range else None)
+        filter_end = date_range.end_inclusive if date_range else None
+        today = datetime.date.today()
+        return self.figures(("period", filter_end, today),
+                            lambda: dashboards.choose_period(self.ledger.all_entries, filter_end, today))
 
     def time_filter(self) -> str:
         return request.args.get("time", "")
@@ -243,7 +266,7 @@ class _Page:
     def year_links(self, period: Period | None) -> list[YearLink]:
         return [YearLink(year, self.time_url(str(year)),
                          period is not None and year == period.year and self.time_filter() in ("", str(year)))
-                for year in dashboards.report_years(self.ledger.all_entries)]
+                for year in self.figures("report years", lambda: dashboards.report_years(self.ledger.all_entries))]
 
     # -- links into Fava --------------------------------------------------------------------
     def _time(self, period: Period) -> dict[str, str]:
@@ -269,8 +292,11 @@ class _Page:
         return url_for("report", report_name="journal", filter=f"^{link}")
 
     def chart(self) -> Chart:
-        chart, _ = read_chart(self.ledger.all_entries, self.ledger.options)
-        return chart
+        return load_memo.chart(self.ledger.all_entries, self.ledger.options)
+
+    def fee_overview(self, period: Period) -> dashboards.FeeOverview:
+        return self.figures(("fee overview", period.year, period.as_of),
+                            lambda: dashboards.fee_overview(self.ledger.all_entries, period.year, period.as_of))
 
     def statement_view(self, table: Table, period: Period, chart: Chart, note_rows: bool = False) -> StatementView:
         links: dict[str, str] = {}
@@ -306,7 +332,7 @@ class Arsredovisning(_Page, FavaExtensionBase):
         if period is None:
             return AnnualReportPage(None, None, ("Bokföringen har inga transaktioner.",))
         try:
-            report = build_annual_report(self.ledger.all_entries, self.ledger.options, period.year)
+            report = self.annual_report(period.year)
         except ReportError as error:
             return AnnualReportPage(period, None, tuple(error.problems))
         chart = self.chart()
@@ -364,7 +390,9 @@ class Budget(_Page, FavaExtensionBase):
         if period is None:
             return BudgetPage(None, None, None, ("Bokföringen har inga transaktioner.",))
         try:
-            follow_up = dashboards.budget_follow_up(self.ledger.all_entries, self.ledger.options, period)
+            follow_up = self.figures(("budget follow-up", period), lambda: dashboards.budget_follow_up(
+                self.ledger.all_entries, self.ledger.options, period, self.annual_report(period.year), self.posting_totals()),
+                remember=(ReportError,))
         except ReportError as error:
             return BudgetPage(period, None, None, tuple(error.problems))
         return BudgetPage(period, follow_up, dashboards.cumulative_chart(follow_up), ())
@@ -379,7 +407,7 @@ class Medlemsavgifter(_Page, FavaExtensionBase):
         period = self.period()
         if period is None:
             return None
-        return dashboards.fee_overview(self.ledger.all_entries, period.year, period.as_of)
+        return self.fee_overview(period)
 
 
 @dataclass(frozen=True)
@@ -407,16 +435,19 @@ class Oversikt(_Page, FavaExtensionBase):
         if period is None:
             return OverviewPage(None, (), (), ("Bokföringen har inga transaktioner.",))
         entries, options = self.ledger.all_entries, self.ledger.options
-        bank = dashboards.line_balance_by_month(entries, options, period.year)
+        bank = self.figures(("bank balance by month", period.year), lambda: dashboards.line_balance_by_month(
+            entries, options, period.year, totals=self.posting_totals()))
+        months = self.figures(("income and costs by month", period.year), lambda: dashboards.income_and_costs_by_month(
+            entries, options, period.year, self.posting_totals()))
         charts = (
             *((dashboards.bank_chart(bank),) if bank else ()),
-            dashboards.income_costs_chart(period.year, dashboards.income_and_costs_by_month(entries, options, period.year)),
+            dashboards.income_costs_chart(period.year, months),
         )
         try:
-            report = build_annual_report(entries, options, period.year)
+            report = self.annual_report(period.year)
         except ReportError as error:
             return OverviewPage(period, (), charts, tuple(error.problems))
-        fees = dashboards.fee_overview(entries, period.year, period.as_of)
+        fees = self.fee_overview(period)
         year_end = f"per {period.year}-12-31"
         wanted = (
             (report.income_statement, RESULT_LABEL),
