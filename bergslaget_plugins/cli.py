@@ -33,6 +33,7 @@ from bergslaget_plugins.statements import ReportError, build_annual_report
 #: may raise BooksHaveErrors or ReportError. A new command is a new module listed here.
 COMMAND_MODULES: tuple[str, ...] = (
     "bergslaget_plugins.roles_command",
+    "bergslaget_plugins.year_command",
     "bergslaget_plugins.journal_command",
     "bergslaget_plugins.ledger_command",
     "bergslaget_plugins.trial_balance_command",

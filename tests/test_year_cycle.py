@@ -72,3 +72,57 @@ def test_a_pending_entry_does_not_make_the_fee_year_due(books_copy):
         "2023-01-10 *", "2023-05-12 !").replace("A1", "A2"))
     _, errors, _ = loader.load_file(str(books_copy))
     assert errors == []
+
+
+# -- bergslaget year open -----------------------------------------------------------------------
+
+def test_year_open_prepares_the_year_and_the_books_stay_clean(books, books_copy):
+    opened = run_bergslaget("year", "open", "2023", str(books_copy))
+    assert opened.returncode == 0, opened.stderr
+    folder = books_copy.parent / "2023"
+    made = sorted(path.name for path in folder.glob("*.beancount"))
+    assert set(made) >= {path.name for path in (books_copy.parent / "2022").glob("*.beancount")}
+    assert "satser.beancount" in made and "avgiftsunderlag.beancount" in made
+    assert "skapad:            2023/bank.beancount" in opened.stdout and "Gör nu" in opened.stdout
+    for path in folder.glob("*.beancount"):
+        assert path.read_text(encoding="utf-8").startswith("; "), path.name  # a header saying what goes there
+    # The rates are carried and marked for confirmation; the budget is a draft; the disposition is pending.
+    rates = (folder / "satser.beancount").read_text(encoding="utf-8")
+    assert '2023-01-01 custom "procentsats" "arbetsgivaravgift" 31.42' in rates and "overford_fran: 2022" in rates
+    budget = (folder / "budget.beancount").read_text(encoding="utf-8")
+    assert "EJ BESLUTAD" in budget and '; 2023-01-01 custom "budget" Income:3994-Medlemsavgifter "yearly" -1029000 SEK' in budget
+    meeting = (folder / "arsmote.beancount").read_text(encoding="utf-8")
+    assert '2023-05-12 ! "Disposition av 2022 års resultat' in meeting
+    assert "Equity:2067-Balanserat-resultat  273319 SEK" in meeting and "Equity:2069-Årets-resultat  -273319 SEK" in meeting
+    # With a January bank fee the books are clean and 2022 is exactly as before.
+    add_file(books_copy, "2023/bank.beancount", BANK_FEE_2023)
+    entries, errors, options = loader.load_file(str(books_copy))
+    assert errors == []
+    original_entries, _, original_options = books
+    assert build_annual_report(entries, options, 2022) == build_annual_report(original_entries, original_options, 2022)
+
+
+def test_year_open_twice_changes_nothing_and_never_overwrites(books_copy):
+    assert run_bergslaget("year", "open", "2023", str(books_copy)).returncode == 0
+    folder = books_copy.parent / "2023"
+    (folder / "bank.beancount").write_text("; mina egna rader\n", encoding="utf-8")
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    again = run_bergslaget("year", "open", "2023", str(books_copy))
+    assert again.returncode == 0, again.stderr
+    assert "Inget nytt" in again.stdout and "fanns, orörd:      2023/bank.beancount" in again.stdout
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
+def test_year_open_says_when_main_does_not_include_the_year(books_copy):
+    text = books_copy.read_text(encoding="utf-8").replace(
+        'include "[0-9][0-9][0-9][0-9]/*.beancount"', 'include "2021/*.beancount"\ninclude "2022/*.beancount"')
+    books_copy.write_text(text, encoding="utf-8")
+    opened = run_bergslaget("year", "open", "2023", str(books_copy))
+    assert opened.returncode == 0, opened.stderr
+    assert '1. Lägg till raden include "2023/*.beancount"' in opened.stdout
+
+
+def test_year_open_refuses_a_year_that_is_not_next(books_copy):
+    refused = run_bergslaget("year", "open", "2025", str(books_copy))
+    assert refused.returncode == 1 and "öppna 2023 först" in refused.stderr
+    assert not (books_copy.parent / "2025").exists()
