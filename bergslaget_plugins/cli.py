@@ -38,6 +38,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bergslaget_plugins.ledger_command",
     "bergslaget_plugins.trial_balance_command",
     "bergslaget_plugins.sie.command",
+    "bergslaget_plugins.lock_command",
 )
 
 

@@ -112,7 +112,8 @@ def number_verifications(
         expected = 1
         for number in sorted(seen):
             if number != expected:
-                missing = ", ".join(f"{series}{n}" for n in range(expected, number))
+                missing = (", ".join(f"{series}{n}" for n in range(expected, number)) if number - expected <= 3
+                           else f"{series}{expected}–{series}{number - 1}")
                 errors.append(VerificationError(seen[number].meta, f"Lucka i verifikationsserie {series} {year}: {missing} saknas", seen[number]))
             expected = number + 1
     assigned: dict[int, Transaction] = {}

@@ -1,0 +1,141 @@
+"""``bergslaget lock [LEDGER] --year YEAR``: lock a closed financial year.
+
+Writes the year's record (:mod:`bergslaget_plugins.locking`) to ``YEAR/las.beancount``
+beside the main file and names it as the end of the lock chain in the main file; from
+then on the ``lock_check`` plugin makes bean-check fail on any change to the year.
+
+Refused, with nothing written, unless: the books load without errors; the year has its
+year-end directive (``custom "bokslut"``); every earlier year with a year-end directive
+is locked; no later year is locked; the year is not locked already (after an unlock,
+``custom "upplåst år"``, it may be locked again). After writing, the books are loaded
+again; if they do not load cleanly with the new record (for instance because the main
+file does not include ``YEAR/*.beancount``), both files are put back as they were.
+
+(The brief's further condition, that ``bergslaget check --year YEAR`` reports nothing
+wrong, waits for that command: it is not in the project yet.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from beancount.core.data import Directive
+
+from bergslaget_plugins.books import BooksHaveErrors, load_books
+from bergslaget_plugins.fiscal import year_end_directives
+from bergslaget_plugins.locking import (
+    CHAIN_END_TYPE,
+    chain_end_text,
+    covered_verifications,
+    read_lock_state,
+    record_text,
+    verification_digest,
+)
+from bergslaget_plugins.typesetting import write_atomically
+
+RECORD_FILE_NAME = "las.beancount"
+
+
+class LockRefused(BooksHaveErrors):
+    """The year cannot be locked (yet); the message says why. Nothing was written."""
+
+
+@dataclass(frozen=True)
+class LockWritten:
+    year: int
+    digest: str
+    verifications: int
+    record: Path
+
+
+def _refusals(entries: list[Directive], year: int) -> list[str]:
+    state, _ = read_lock_state(entries)
+    year_ends, _ = year_end_directives(entries)
+    problems = []
+    if year not in year_ends:
+        problems.append(f'Räkenskapsåret {year} har inget bokslut (custom "bokslut" {year}-12-31); lås efter bokslutet')
+    if state.is_locked(year):
+        problems.append(f"Räkenskapsåret {year} är redan låst")
+    later = [other for other in state.locked_years() if other > year]
+    if later:
+        problems.append(f"Ett senare år är låst ({', '.join(map(str, later))}); lås upp det först, annars bryts låskedjan")
+    earlier_open = [other for other in sorted(year_ends) if other < year and not state.is_locked(other)]
+    if earlier_open:
+        problems.append(f"Tidigare räkenskapsår är inte låsta ({', '.join(map(str, earlier_open))}); lås dem först")
+    return problems
+
+
+def _replace_line(text: str, lineno: int, expected: str, new_line: str) -> str | None:
+    lines = text.splitlines(keepends=True)
+    if not (1 <= lineno <= len(lines)) or expected not in lines[lineno - 1]:
+        return None
+    lines[lineno - 1] = new_line
+    return "".join(lines)
+
+
+def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
+    """Write the record of ``year`` and the chain's end; LockRefused (or BooksHaveErrors) when refused."""
+    entries, _ = load_books(ledger)
+    problems = _refusals(entries, year)
+    if problems:
+        raise LockRefused(f"Räkenskapsåret {year} kan inte låsas:\n" + "".join(f"  - {problem}\n" for problem in problems))
+    state, _ = read_lock_state(entries)
+    earlier = [other for other in state.locked_years() if other < year]
+    previous = state.records[max(earlier)] if earlier else None
+    covered = covered_verifications(entries, previous.year if previous else None, year)
+    old_record = state.records.get(year)
+    digests = {key: verification_digest(entry) for key, entry in covered.items()}
+    text, digest = record_text(year, today, previous, len(state.unlocks.get(year, ())), digests)
+
+    record_path = ledger.parent / str(year) / RECORD_FILE_NAME
+    chain_path = ledger
+    chain_line = chain_end_text(year, digest, today)
+    if state.chain_end is not None:
+        chain_path = Path(str(state.chain_end.meta["filename"]))
+        chain_text = _replace_line(chain_path.read_text(encoding="utf-8"), int(state.chain_end.meta["lineno"]),
+                                   f'custom "{CHAIN_END_TYPE}"', chain_line)
+        if chain_text is None:
+            raise LockRefused(f"Låskedjans slut i {chain_path} kunde inte skrivas om (raden är inte en låskedja)")
+    else:
+        before = ledger.read_text(encoding="utf-8")
+        chain_text = (before if before.endswith("\n") else before + "\n") + (
+            "\n; Låskedjans slut: det senast låsta räkenskapsåret och dess kontrollsumma (bergslaget lock).\n" + chain_line)
+    if old_record is not None and Path(str(old_record.entry.meta["filename"])).resolve() != record_path.resolve():
+        raise LockRefused(f"Låsposten för {year} står i {old_record.entry.meta['filename']}; "
+                          f"flytta den till {record_path} och lås igen")
+
+    originals = {path: (path.read_bytes() if path.exists() else None) for path in (record_path, chain_path)}
+    record_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        write_atomically(record_path, text.encode("utf-8"))
+        write_atomically(chain_path, chain_text.encode("utf-8"))
+        reloaded, _ = load_books(ledger)
+        if not read_lock_state(reloaded)[0].is_locked(year):
+            raise BooksHaveErrors(f"{record_path} läses inte in av {ledger}: lägg till include \"{year}/*.beancount\"")
+    except BaseException:
+        for path, content in originals.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomically(path, content)
+        raise
+    return LockWritten(year, digest, len(digests), record_path)
+
+
+def print_lock(args: argparse.Namespace, out: TextIO) -> int:
+    written = lock_year(args.ledger, args.year, datetime.date.today())
+    out.write(f"Räkenskapsåret {written.year} är låst: {written.verifications} verifikationer i {written.record}.\n"
+              f"Årets kontrollsumma (skriv in den i protokollet eller revisionsberättelsen):\n  {written.digest}\n"
+              "Från och med nu vägrar bean-check varje ändring av årets verifikationer.\n")
+    return 0
+
+
+def add_command(commands: Any) -> None:
+    lock = commands.add_parser("lock", help="lås ett avslutat räkenskapsår: varje senare ändring stoppas av bean-check")
+    lock.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
+    lock.add_argument("--year", type=int, required=True, help="räkenskapsåret som ska låsas")
+    lock.set_defaults(handler=print_lock)
