@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from beancount.core.data import Directive
+from beancount.parser import printer
 
 from bergslaget_plugins.books import BooksHaveErrors, load_books
 from bergslaget_plugins.fiscal import year_end_directives
@@ -108,6 +109,12 @@ def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
         raise LockRefused(f"Låsposten för {year} står i {old_record.entry.meta['filename']}; "
                           f"flytta den till {record_path} och lås igen")
 
+    # Unlocks written in the record's file stay in the books (their count is part of the record).
+    kept_unlocks = [printer.format_entry(unlock) for unlocks in state.unlocks.values() for unlock in unlocks
+                    if Path(str(unlock.meta.get("filename"))).resolve() == record_path.resolve()]
+    if kept_unlocks:
+        text += "\n; Upplåsningar (står kvar som historik).\n" + "\n".join(kept_unlocks)
+
     originals = {path: (path.read_bytes() if path.exists() else None) for path in (record_path, chain_path)}
     record_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -115,13 +122,17 @@ def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
         write_atomically(chain_path, chain_text.encode("utf-8"))
         reloaded, _ = load_books(ledger)
         if not read_lock_state(reloaded)[0].is_locked(year):
-            raise BooksHaveErrors(f"{record_path} läses inte in av {ledger}: lägg till include \"{year}/*.beancount\"")
-    except BaseException:
+            raise BooksHaveErrors(f"låsposten {record_path} läses inte in")
+    except BaseException as error:
         for path, content in originals.items():
             if content is None:
                 path.unlink(missing_ok=True)
             else:
                 write_atomically(path, content)
+        if isinstance(error, BooksHaveErrors):
+            raise LockRefused(f"Räkenskapsåret {year} kan inte låsas: med låsposten läses böckerna inte felfritt, "
+                              f"så inget har ändrats. Läses {record_path} in av {ledger} (include \"{year}/*.beancount\")?\n"
+                              f"{error}") from error
         raise
     return LockWritten(year, digest, len(digests), record_path)
 
