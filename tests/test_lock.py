@@ -293,8 +293,10 @@ def test_a_record_the_main_file_does_not_include_is_rolled_back(tmp_path, capsys
     assert lock(main, 2021)[0] == 0
     text = main.read_text(encoding="utf-8")
     # The year's files are included one by one, without a pattern that would take las.beancount.
-    includes = "".join(f'include "2022/{path.name}"\n' for path in sorted((folder / "2022").glob("*.beancount")))
-    main.write_text(text.replace('include "2022/*.beancount"\n', includes), encoding="utf-8")
+    pattern = next(line for line in text.splitlines(keepends=True) if line.startswith("include") and "/*.beancount" in line)
+    includes = "".join(f'include "{path.parent.name}/{path.name}"\n'
+                       for path in sorted(folder.glob("[0-9][0-9][0-9][0-9]/*.beancount")))
+    main.write_text(text.replace(pattern, includes), encoding="utf-8")
     before = main.read_text(encoding="utf-8")
     assert lock(main, 2022)[0] == 1
     assert "kan inte låsas: med låsposten läses böckerna inte felfritt" in capsys.readouterr().err
