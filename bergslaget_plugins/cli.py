@@ -1,6 +1,6 @@
 """The ``bergslaget`` command: the annual report, the fee specification and imports.
 
-    bergslaget report [LEDGER] [--year YEAR] [--format text|csv|html]
+    bergslaget report [LEDGER] [--year YEAR] [--format text|csv|html|pdf] [-o FILE]
     bergslaget fees [LEDGER] --year YEAR [--format text|csv]
     bergslaget serve [LEDGER] [--port 5000]          (Fava, read-only, on 127.0.0.1)
     bergslaget import identify|extract|archive ...   (beangulp's commands)
@@ -25,8 +25,10 @@ from beancount import loader
 
 from bergslaget_plugins import fiscal
 from bergslaget_plugins.books import BooksHaveErrors, default_ledger, load_books
-from bergslaget_plugins.render import report_as_csv, report_as_html, report_as_text
+from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document
+from bergslaget_plugins.render import document_as_html, document_as_pdf, report_as_csv, report_as_text
 from bergslaget_plugins.statements import ReportError, build_annual_report
+from bergslaget_plugins.typesetting import TypesettingUnavailable, write_atomically
 
 #: Modules that each add one command: ``add_command(commands)`` adds a subparser to
 #: ``commands`` (argparse's subparsers) and sets its ``handler(args, out) -> int``, which
@@ -43,14 +45,36 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
+    if args.format == "pdf" and args.output is None:
+        raise ReportError(["En PDF skrivs till en fil: ange -o FIL, t.ex. -o arsredovisning.pdf"])
     entries, options = load_books(args.ledger)
     year = args.year or fiscal.last_closed_year(entries)
     if year is None:
         raise ReportError(["Bokföringen har inga transaktioner"])
-    report = build_annual_report(entries, options, year)
-    render = {"text": report_as_text, "csv": report_as_csv, "html": report_as_html}[args.format]
-    out.write(render(report))
+    content: str | bytes
+    if args.format in ("html", "pdf"):
+        document = build_annual_document(entries, options, year)
+        content = document_as_html(document) if args.format == "html" else _pdf(document)
+    else:
+        render = {"text": report_as_text, "csv": report_as_csv}[args.format]
+        content = render(build_annual_report(entries, options, year))
+    if args.output is None:
+        assert isinstance(content, str)
+        out.write(content)
+        return 0
+    try:
+        write_atomically(args.output, content.encode("utf-8") if isinstance(content, str) else content)
+    except OSError as error:
+        raise ReportError([f"Kan inte skriva {args.output}: {error.strerror or error}"]) from error
+    out.write(f"Årsredovisningen {year} är skriven till {args.output}\n")
     return 0
+
+
+def _pdf(document: AnnualDocument) -> bytes:
+    try:
+        return document_as_pdf(document)
+    except TypesettingUnavailable as error:
+        raise ReportError([str(error)]) from error
 
 
 def _fees(args: argparse.Namespace, out: TextIO) -> int:
@@ -79,7 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="resultaträkning, balansräkning och noter")
     report.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
     report.add_argument("--year", type=int, help="räkenskapsår (standard: senaste avslutade)")
-    report.add_argument("--format", choices=("text", "csv", "html"), default="text")
+    report.add_argument("--format", choices=("text", "csv", "html", "pdf"), default="text",
+                        help="text, csv: räkningarna och noterna; html, pdf: hela årsredovisningen att skriva under")
+    report.add_argument("-o", "--output", type=Path, default=None,
+                        help="skriv till filen (krävs för pdf; skrivs hel eller inte alls)")
     report.set_defaults(handler=_report)
 
     fees = commands.add_parser("fees", help="medlemsavgifter: avgiftsunderlag per medlem")

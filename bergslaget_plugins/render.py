@@ -1,19 +1,28 @@
-"""Printing tables of figures as text, CSV and HTML.
+"""Printing tables of figures as text, CSV and HTML, and the annual report as a document.
 
-The statements (``statements.Table``) and the fee specification are rendered here; the
-figures are computed elsewhere. Text and HTML print whole kronor the Swedish way
+The statements (``statements.Table``), the fee specification and the annual report's
+document (``annual_document.AnnualDocument``, as HTML and PDF) are rendered here; the
+figures are computed elsewhere. HTML comes from the Jinja2 templates in
+``bergslaget_plugins/templates``: one table markup (``_tabell.html``) for the document,
+its PDF and the Fava pages. Text and HTML print whole kronor the Swedish way
 (``1 234``, ``-273 319``, zero as ``0``); CSV prints plain numbers for machines, and
 its text cells never start a spreadsheet formula (``csv_safety``).
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
+
+import jinja2
+from markupsafe import Markup
 
 from bergslaget_plugins.csv_safety import csv_text
 from bergslaget_plugins.money import format_kronor, format_plain
+from bergslaget_plugins.annual_document import AnnualDocument
+from bergslaget_plugins.report_texts import markdown_as_html
 from bergslaget_plugins.statements import AnnualReport, Table
+from bergslaget_plugins.typesetting import html_to_pdf
 
 LABEL_WIDTH = 36
 COLUMN_WIDTH = 14
@@ -60,41 +69,47 @@ def report_as_csv(report: AnnualReport) -> str:
     return csv_text(["rapport", "avsnitt", "rad", "not", "kolumn", "belopp"], rows)
 
 
-def table_as_html(table: Table, row_links: dict[str, str] | None = None) -> str:
-    """An HTML table; ``row_links`` maps a row label to a URL for its journal."""
-    links = row_links or {}
-    head = "".join(f'<th class="num">{html.escape(column)}</th>' for column in table.columns)
-    body = []
-    for row in table.rows:
-        if row.kind == "rubrik":
-            body.append(f'<tr class="rubrik"><th colspan="{len(table.columns) + 1}">{html.escape(row.label)}</th></tr>')
-            continue
-        label = html.escape(row.label)
-        if row.label in links:
-            label = f'<a href="{html.escape(links[row.label])}">{label}</a>'
-        if row.note:
-            label += f' <span class="not">Not {row.note}</span>'
-        cells = "".join(f'<td class="num">{format_kronor(value)}</td>' for value in row.values)
-        body.append(f'<tr class="{row.kind}"><td>{label}</td>{cells}</tr>')
-    return (
-        f'<table class="bergslaget" data-titel="{html.escape(table.title)}">'
-        f"<caption>{html.escape(table.title)}</caption>"
-        f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The templates in ``bergslaget_plugins/templates``: HTML-escaped, undefined names an error."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("bergslaget_plugins", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    environment.filters["kronor"] = format_kronor
+    environment.filters["markdown"] = markdown_as_html
+    environment.filters["css_string"] = css_string
+    return environment
 
 
-def report_as_html(report: AnnualReport) -> str:
-    """A standalone HTML document with all tables."""
-    title = html.escape(f"{report.organisation} – årsredovisning {report.year}")
-    tables = "\n".join(table_as_html(table) for table in report.tables)
-    return (
-        '<!DOCTYPE html>\n<html lang="sv"><head><meta charset="utf-8">'
-        f"<title>{title}</title>"
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{padding:2px 8px}.num{text-align:right}tr.summa td{border-top:1px solid #000;font-weight:bold}"
-        "caption{text-align:left;font-weight:bold}</style></head>"
-        f"<body><h1>{title}</h1>\n{tables}\n<p>Belopp i hela kronor.</p></body></html>\n"
-    )
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string, safe inside ``<style>``: all but letters, digits and
+    plain punctuation as CSS escapes (so no quote, backslash or ``</style>`` gets through)."""
+    kept = " .,-–·:"
+    escaped = "".join(char if char.isalnum() or char in kept else f"\\{ord(char):x} " for char in text)
+    return Markup(f'"{escaped}"')  # noqa: S704 - every other character is escaped
+
+
+def table_as_html(table: Table, row_links: Mapping[str, str] | None = None, caption: bool = True) -> Markup:
+    """An HTML table (template ``_tabell.html``); ``row_links`` maps a row label to a URL for its journal.
+
+    The one markup of a statement: the annual report document, its PDF and the Fava pages.
+    """
+    macro = _templates().get_template("_tabell.html").module.tabell  # type: ignore[attr-defined]
+    return Markup(macro(table, dict(row_links or {}), caption))  # noqa: S704 - the template escapes
+
+
+def document_as_html(document: AnnualDocument) -> str:
+    """The annual report as one standalone HTML document (template ``arsredovisning.html``), for screen and print."""
+    return _templates().get_template("arsredovisning.html").render(document=document)
+
+
+def document_as_pdf(document: AnnualDocument) -> bytes:
+    """The annual report as PDF: the HTML document typeset by WeasyPrint (``typesetting.py``)."""
+    return html_to_pdf(document_as_html(document))
 
 
 def rows_as_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import re
 import socket
 import subprocess
@@ -17,11 +18,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from conftest import LEDGER, REPOSITORY
+from pypdf import PdfReader
 from fava.application import create_app
 from fava.core.filters import AdvancedFilter
 
 from bergslaget_plugins.money import format_kronor
-from bergslaget_plugins.render import report_as_csv, report_as_html
+from bergslaget_plugins.annual_document import build_annual_document
+from bergslaget_plugins.render import document_as_html, report_as_csv
 from bergslaget_plugins.serve import make_app
 from bergslaget_plugins.statements import AnnualReport, build_annual_report
 
@@ -234,13 +237,35 @@ def test_linked_fava_pages_exist(client, slug):
 
 
 @pytest.mark.parametrize("year", [2022, 2021])
-def test_csv_and_print_endpoints_are_the_cli_output(client, slug, reports, year):
+def test_csv_endpoint_is_the_cli_output(client, slug, reports, year):
     csv = client.get(f"/{slug}/extension/Arsredovisning/csv?time={year}")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert csv.get_data(as_text=True) == report_as_csv(reports[year])
-    printable = client.get(f"/{slug}/extension/Arsredovisning/utskrift?time={year}")
-    assert printable.status_code == 200
-    assert printable.get_data(as_text=True) == report_as_html(reports[year])
+
+
+def test_print_endpoint_is_the_document_of_the_cli(client, slug, books):
+    entries, _, options = books
+    printable = client.get(f"/{slug}/extension/Arsredovisning/utskrift?time=2022")
+    assert printable.status_code == 200 and printable.mimetype == "text/html"
+    assert printable.get_data(as_text=True) == document_as_html(build_annual_document(entries, options, 2022))
+
+
+def test_pdf_endpoint_downloads_the_document(client, slug):
+    response = client.get(f"/{slug}/extension/Arsredovisning/pdf?time=2022")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="arsredovisning-2022.pdf"'
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Organisationsnummer 885501-2327" in text and "Resultat -424 259 -302 000 -273 319" in text
+    assert f"Sida {len(reader.pages)} av {len(reader.pages)}" in text
+    assert client.post(f"/{slug}/extension/Arsredovisning/pdf?time=2022").status_code in (401, 405)  # GET only
+
+
+@pytest.mark.parametrize("endpoint", ["pdf", "utskrift"])
+def test_document_endpoints_refuse_a_year_without_its_texts(client, slug, endpoint):
+    response = client.get(f"/{slug}/extension/Arsredovisning/{endpoint}?time=2021")
+    assert response.status_code == 409 and response.mimetype == "text/plain"
+    assert "Förvaltningsberättelsen för 2021 saknas" in response.get_data(as_text=True)
 
 
 def test_page_links_to_its_endpoints(client, slug):
@@ -412,6 +437,16 @@ def test_refused_report_shows_the_problems_in_swedish(broken_client, page):
     assert "kan inte upprättas" in shown.text
     assert "Expenses:6991-Okant: saknar rad i resultat- eller balansräkningen (rad)" in shown.text
     assert "Bokföringen har" in shown.text and "fel" in shown.text  # the loader's errors are pointed out too
+
+
+@pytest.mark.parametrize("endpoint", ["pdf", "utskrift"])
+def test_document_endpoints_refuse_books_with_errors(broken_client, endpoint):
+    slug = broken_client.application.config["LEDGERS"].first_slug()
+    response = broken_client.get(f"/{slug}/extension/Arsredovisning/{endpoint}?time=2022")
+    assert response.status_code == 409 and response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert text.startswith("Årsredovisningen upprättas inte: bokföringen har fel")
+    assert "main.beancount:" in text
 
 
 def test_refused_report_csv_says_why(broken_client):

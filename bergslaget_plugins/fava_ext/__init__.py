@@ -7,8 +7,9 @@ adds four pages to Fava's sidebar:
 - **Årsredovisning** (``Arsredovisning``): resultaträkning with the previous year and
   the budget, balansräkning and Not 1–5, from ``statements.build_annual_report`` (the
   same function as ``bergslaget report``), each line linked to the accounts and the
-  journal behind it; also as CSV (``.../Arsredovisning/csv``) and as a printable page
-  (``.../Arsredovisning/utskrift``).
+  journal behind it; also as CSV (``.../Arsredovisning/csv``), and the whole annual
+  report to sign (``annual_document.py``) as PDF (``.../Arsredovisning/pdf``) and as an
+  HTML page to print (``.../Arsredovisning/utskrift``); both refuse while the books have errors.
 - **Budget**: budget against outcome per line, for the year and the year to date, and
   the cumulative result against the cumulative budget month by month.
 - **Medlemsavgifter**: each member's fee invoice: invoiced, paid, outstanding, days
@@ -43,12 +44,14 @@ from fava.context import g
 from fava.ext import FavaExtensionBase, extension_endpoint
 
 from bergslaget_plugins import dashboards, load_memo
+from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart
 from bergslaget_plugins.dashboards import ChartData, Period
 from bergslaget_plugins.money import format_kronor, format_swedish
-from bergslaget_plugins.render import report_as_csv, report_as_html, table_as_html
+from bergslaget_plugins.render import document_as_html, document_as_pdf, report_as_csv, table_as_html
 from bergslaget_plugins.load_memo import FIGURES
 from bergslaget_plugins.statements import AnnualReport, PostingTotals, ReportError, Table
+from bergslaget_plugins.typesetting import TypesettingUnavailable
 
 T = TypeVar("T")
 
@@ -363,13 +366,43 @@ class Arsredovisning(_Page, FavaExtensionBase):
         return Response(report_as_csv(report), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="arsredovisning-{report.year}.csv"'})
 
+    def _document_or_problems(self) -> AnnualDocument | Response:
+        """The year's annual report document, or a refusal: the books have errors or a part is missing."""
+        if self.ledger.errors:
+            text = ("Årsredovisningen upprättas inte: bokföringen har fel; rätta dem först:\n"
+                    + "".join(f"- {(error.source or {}).get('filename')}:{(error.source or {}).get('lineno')}: "
+                              f"{error.message}\n" for error in self.ledger.errors))
+            return Response(text, status=409, mimetype="text/plain")
+        period = self.period()
+        problems: Sequence[str] = ("Bokföringen har inga transaktioner.",)
+        if period is not None:
+            try:
+                return build_annual_document(self.ledger.all_entries, self.ledger.options, period.year)
+            except ReportError as error:
+                problems = error.problems
+        text = "Årsredovisningen kan inte upprättas:\n" + "".join(f"- {problem}\n" for problem in problems)
+        return Response(text, status=409, mimetype="text/plain")
+
     @extension_endpoint("utskrift")
     def utskrift(self) -> Response:
-        """The report as a standalone HTML page for printing (``bergslaget report --format html``)."""
-        report = self._report_or_problems()
-        if isinstance(report, Response):
-            return report
-        return Response(report_as_html(report), mimetype="text/html")
+        """The annual report to sign as an HTML document for the browser (``bergslaget report --format html``)."""
+        document = self._document_or_problems()
+        if isinstance(document, Response):
+            return document
+        return Response(document_as_html(document), mimetype="text/html")
+
+    @extension_endpoint("pdf")
+    def pdf(self) -> Response:
+        """The annual report to sign as PDF (``bergslaget report --format pdf``), as a download."""
+        document = self._document_or_problems()
+        if isinstance(document, Response):
+            return document
+        try:
+            pdf = document_as_pdf(document)
+        except TypesettingUnavailable as error:
+            return Response(f"{error}\n", status=503, mimetype="text/plain")
+        return Response(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="arsredovisning-{document.year}.pdf"'})
 
 
 @dataclass(frozen=True)
