@@ -39,6 +39,7 @@ import click  # noqa: E402
 
 from importers.bgmax import BgMaxImporter  # noqa: E402
 from importers.numbering import number_verifications  # noqa: E402
+from importers.sie import SieImporter  # noqa: E402
 from importers.swedbank import SwedbankImporter  # noqa: E402
 
 RULES_ENVIRONMENT_VARIABLE = "BERGSLAGET_IMPORTREGLER"
@@ -73,6 +74,7 @@ def build_config() -> list[beangulp.Importer]:
             suspense_account=SUSPENSE_ACCOUNT,
             series="BG",
         ),
+        SieImporter(),
     ]
 
 

@@ -22,6 +22,7 @@ from beancount.core.data import Directive, Transaction
 from beangulp.extract import DUPLICATE
 
 from bergslaget_plugins.generated import VERIFICATION_KEY
+from bergslaget_plugins.sie.to_beancount import NUMBER_META as SIE_NUMBER_KEY
 from bergslaget_plugins.verification_numbers import parse_verification
 
 VER_KEY = VERIFICATION_KEY
@@ -68,6 +69,8 @@ def number_verifications(extracted: list[Any], existing: Sequence[Directive]) ->
     for file_index, item in enumerate(extracted):
         for position, entry in enumerate(item[1]):
             if not isinstance(entry, Transaction) or DUPLICATE in entry.meta:
+                continue
+            if SIE_NUMBER_KEY in entry.meta:  # a verification from a SIE file keeps the file's number
                 continue
             if parse_verification(entry.meta.get(VER_KEY)) is not None:
                 new.append((entry.date, file_index, position, entry))

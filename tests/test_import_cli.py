@@ -21,6 +21,7 @@ from importers import config  # noqa: E402
 from importers.bgmax import BgMaxFile, BgMaxImporter, Deposit, Payment, write_bgmax  # noqa: E402
 from importers.config import run  # noqa: E402
 from importers.numbering import number_verifications  # noqa: E402
+from importers.sie import SieImporter  # noqa: E402
 from importers.swedbank import SwedbankImporter  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -306,8 +307,9 @@ def test_the_rules_file_can_be_named_by_an_environment_variable(tmp_path: Path, 
 
 
 def test_the_configuration_is_the_associations() -> None:
-    swedbank, bgmax = config.CONFIG
+    swedbank, bgmax, sie = config.CONFIG
     assert isinstance(swedbank, SwedbankImporter) and isinstance(bgmax, BgMaxImporter)
+    assert isinstance(sie, SieImporter)
     assert (swedbank.bank_account, swedbank.suspense_account, swedbank.series) == (
         "Assets:1930-Företagskonto", "Liabilities:2999-OBS-konto", "A",
     )  # fmt: skip
@@ -321,7 +323,8 @@ def test_the_configuration_is_the_associations() -> None:
 
 def test_fava_loads_the_import_configuration() -> None:
     loaded = load_import_config(CONFIG_FILE)
-    assert sorted(loaded.importers) == ["importers.bgmax.BgMaxImporter", "importers.swedbank.SwedbankImporter"]
+    assert sorted(loaded.importers) == ["importers.bgmax.BgMaxImporter", "importers.sie.SieImporter",
+                                        "importers.swedbank.SwedbankImporter"]
     assert [hook.__name__ for hook in loaded.hooks] == ["number_verifications"]
 
 

@@ -101,6 +101,8 @@ class Conversion:
     """The Beancount text of an import and what it holds."""
 
     text: str
+    #: The directives written, with ``filename`` the SIE file and ``lineno`` its record's line.
+    entries: list[Directive] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)
     imported: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -207,7 +209,9 @@ def _comment(lines: Iterable[str]) -> str:
     return "".join(f"; {line}\n" for line in lines)
 
 
-def _format(entry: Directive) -> str:
+def _format(entry: Directive, conversion: Conversion) -> str:
+    """The entry as Beancount text; it is also kept in ``conversion.entries``."""
+    conversion.entries.append(entry)
     return printer.format_entry(entry)
 
 
@@ -254,12 +258,13 @@ def _open_accounts(converter: _Converter, vouchers: Sequence[Voucher], first_day
         meta = converter.meta(document.account_lines.get(number, 0))
         if name:
             meta[NAME_KEY] = name
-        chunks.append(_format(Open(meta, first_day, account, [document.currency], None)))
+        chunks.append(_format(Open(meta, first_day, account, [document.currency], None), conversion))
         conversion.opened.append(account)
     return chunks
 
 
-def _opening_balances(converter: _Converter, first_day: datetime.date, as_assertions: bool) -> list[str]:
+def _opening_balances(converter: _Converter, first_day: datetime.date, as_assertions: bool,
+                      conversion: Conversion) -> list[str]:
     document = converter.document
     opening = {account: amount for account, amount in document.balances("IB").items() if amount != 0}
     if not opening:
@@ -267,7 +272,7 @@ def _opening_balances(converter: _Converter, first_day: datetime.date, as_assert
     lineno = min(record.lineno for record in document.opening if record.year_index == 0)
     if as_assertions:
         return [_format(Balance(converter.meta(lineno), first_day, converter.account(number),
-                                converter.amount(amount), None, None))
+                                converter.amount(amount), None, None), conversion)
                 for number, amount in sorted(opening.items())
                 if converter.account(number).split(":", 1)[0] in (converter.roots.assets, converter.roots.liabilities)]
     postings = [Posting(converter.account(number), converter.amount(amount), None, None, None, None)
@@ -280,14 +285,14 @@ def _opening_balances(converter: _Converter, first_day: datetime.date, as_assert
                             f"skillnaden står på {converter.roots.opening_balances}."])
         if converter.existing is None or converter.roots.opening_balances not in converter.existing.open_accounts:
             comment = _format(Open(converter.meta(lineno), first_day, converter.roots.opening_balances,
-                                   [document.currency], None)) + "\n" + comment
+                                   [document.currency], None), conversion) + "\n" + comment
     meta = {**converter.meta(lineno), VERIFICATION_KEY: OPENING_VERIFICATION}
     entry = Transaction(meta, first_day, flags.FLAG_OKAY, None, "Ingående balans enligt SIE-filen",
                         frozenset(), frozenset(), postings)
-    return [comment + _format(entry)]
+    return [comment + _format(entry, conversion)]
 
 
-def _voucher_entry(converter: _Converter, voucher: Voucher) -> str:
+def _voucher_entry(converter: _Converter, voucher: Voucher, conversion: Conversion) -> str:
     problems = converter.problems_of_voucher(voucher)
     meta = {**converter.meta(voucher.lineno), VERIFICATION_KEY: _verification_id(voucher),
             SERIES_META: voucher.series, NUMBER_META: voucher.number}
@@ -296,10 +301,11 @@ def _voucher_entry(converter: _Converter, voucher: Voucher) -> str:
                 for row in voucher.rows]
     flag = flags.FLAG_WARNING if problems else flags.FLAG_OKAY
     entry = Transaction(meta, voucher.date, flag, None, voucher.text, frozenset(), frozenset(), postings)
-    return _comment(f"FEL I SIE-FILEN: {problem}" for problem in problems) + _format(entry)
+    return _comment(f"FEL I SIE-FILEN: {problem}" for problem in problems) + _format(entry, conversion)
 
 
-def _closing_assertions(converter: _Converter, last_day: datetime.date, books_have_history: bool) -> list[str]:
+def _closing_assertions(converter: _Converter, last_day: datetime.date, books_have_history: bool,
+                        conversion: Conversion) -> list[str]:
     document = converter.document
     next_day = last_day + datetime.timedelta(days=1)
     chunks: list[str] = []
@@ -317,7 +323,7 @@ def _closing_assertions(converter: _Converter, last_day: datetime.date, books_ha
             continue
         problems = converter.problems_of_account(number)
         entry = Balance(converter.meta(lineno), next_day, account, converter.amount(amount), None, None)
-        chunks.append(_comment(f"FEL I SIE-FILEN: {problem}" for problem in problems) + _format(entry))
+        chunks.append(_comment(f"FEL I SIE-FILEN: {problem}" for problem in problems) + _format(entry, conversion))
     return chunks
 
 
@@ -346,15 +352,15 @@ def convert(document: SieDocument, findings: Sequence[Finding], existing: Existi
     conversion = Conversion("")
     books_have_history = existing is not None and existing.first_transaction is not None and existing.first_transaction < first_day
     chunks = _open_accounts(converter, vouchers, first_day, conversion)
-    chunks += _opening_balances(converter, first_day, books_have_history)
+    chunks += _opening_balances(converter, first_day, books_have_history, conversion)
     for voucher in vouchers:
         key = (voucher.date.year, voucher.series, _number_key(voucher.number))
         if existing is not None and voucher.number.strip() and key in existing.verifications:
             conversion.skipped.append(voucher.label)
             continue
-        chunks.append(_voucher_entry(converter, voucher))
+        chunks.append(_voucher_entry(converter, voucher, conversion))
         conversion.imported.append(voucher.label)
-    chunks += _closing_assertions(converter, last_day, books_have_history)
+    chunks += _closing_assertions(converter, last_day, books_have_history, conversion)
     header = [f"Importerad från SIE-filen {document.path}",
               f"{document.company_name or 'okänt företag'} {document.organisation_number or ''}".rstrip()
               + f", räkenskapsår {first_day}–{last_day}, program: {document.program or 'okänt'}"]

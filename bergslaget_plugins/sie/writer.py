@@ -170,16 +170,17 @@ def year_figures(entries: Sequence[Directive], options: Mapping[str, Any], index
             continue
         target = opening if entry.date < first_day else movement
         for leg in entry.postings:
-            if leg.units is None:
+            amount = leg.units.number if leg.units is not None else None
+            if amount is None:
                 continue
             kind = _account_kind(leg.account, options)
             number = bas_number(leg.account)
             if number is None or kind is None:
-                if leg.units.number != 0:
-                    target[leg.account] = target.get(leg.account, Decimal(0)) + leg.units.number
+                if amount != 0:
+                    target[leg.account] = target.get(leg.account, Decimal(0)) + amount
                 continue
             kinds[number] = kind
-            target[number] = target.get(number, Decimal(0)) + leg.units.number
+            target[number] = target.get(number, Decimal(0)) + amount
     for name in sorted({*opening, *movement} - set(kinds)):
         total = opening.get(name, Decimal(0)) + movement.get(name, Decimal(0))
         if total != 0 or movement.get(name, Decimal(0)) != 0:
@@ -216,11 +217,13 @@ def _vouchers(entries: Iterable[Directive], first_day: datetime.date, last_day: 
             if number is None:
                 problems.append(f"{where}: {leg.account} har inget BAS-nummer")
                 continue
-            if leg.units is None or leg.units.currency != CURRENCY:
+            units = leg.units
+            amount = units.number if units is not None else None
+            if units is None or amount is None or units.currency != CURRENCY:
                 problems.append(f"{where}: konteringen på {leg.account} är inte i {CURRENCY}")
                 continue
             counterparty = (leg.meta or {}).get(COUNTERPARTY_KEY)
-            rows.append(ExportRow(number, _check_amount(leg.units.number, where, problems),
+            rows.append(ExportRow(number, _check_amount(amount, where, problems),
                                   counterparty if isinstance(counterparty, str) else ""))
         vouchers.append(ExportVoucher(parsed[0], parsed[1], entry.date, _voucher_text(entry), tuple(rows)))
     return tuple(sorted(vouchers, key=lambda voucher: (voucher.series, voucher.number)))
