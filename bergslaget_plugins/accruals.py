@@ -50,9 +50,12 @@ de kommer från.
 
 K2: belopp under K2-gränsen (``k2_grans``, 5 000 kr) behöver inte periodiseras.
 Gränsen jämförs med postens hela belopp (summan av resultatkonteringarna), inte
-med en månads del. ``sma_poster`` avgör vad som görs med sådana poster: ``'varna'``
-(periodisera och varna), ``'periodisera'`` (periodisera utan varning) eller
-``'avstå'`` (periodisera inte, med en varning om att K2-regeln har använts).
+med en månads del. Föreningen väljer en gång, i ``main.beancount``, med ``sma_poster``:
+``'periodisera'`` (även små poster periodiseras; standard) eller ``'avstå'`` (poster
+under gränsen periodiseras inte, som K2 tillåter). Båda valen är rätt bokföring och ger
+inga meddelanden; bara en inställning som inte går att läsa är ett fel::
+
+    plugin "bergslaget_plugins.accruals" "{'sma_poster': 'periodisera'}"
 
 Inställningar (alla har standardvärden som passar kontoplanen)::
 
@@ -66,7 +69,7 @@ Inställningar (alla har standardvärden som passar kontoplanen)::
       'upplupna_intakter_notrad': 'Upplupna intäkter',
       'max_avstand_manader': 12,
       'k2_grans': 5000,
-      'sma_poster': 'varna',
+      'sma_poster': 'periodisera',
     }"
 
 Fel (vid verifikationens fil och rad; inget skapas för den, allt annat skapas):
@@ -111,7 +114,7 @@ NOTE_ROW_KEY = "notpost"
 #: Posting metadata on balance-sheet postings: counterparty or item (row of the note).
 COUNTERPARTY_KEY = "motpart"
 
-SMALL_ITEM_CHOICES = ("varna", "periodisera", "avstå")
+SMALL_ITEM_CHOICES = ("periodisera", "avstå")
 
 #: Builds one generated transaction: (date, narration, postings) → entry.
 _MakeEntry = Callable[[datetime.date, str, list[Posting]], Transaction]
@@ -132,7 +135,7 @@ class AccrualSettings:
     upplupna_intakter_notrad: str = "Upplupna intäkter"
     max_avstand_manader: int = 12
     k2_grans: int = 5000
-    sma_poster: str = "varna"
+    sma_poster: str = "periodisera"
 
     def __post_init__(self) -> None:
         for name in ("forutbetald_kostnad_standard", "forutbetald_intakt", "upplupen_kostnad", "upplupen_intakt"):
@@ -153,14 +156,6 @@ class AccrualSettings:
 
 class AccrualError(NamedTuple):
     """A transaction with a ``period`` that cannot be periodised."""
-
-    source: dict[str, Any]
-    message: str
-    entry: Directive
-
-
-class AccrualWarning(NamedTuple):
-    """A note to the accountant (K2 small items); the message starts with ``Varning:``."""
 
     source: dict[str, Any]
     message: str
@@ -197,10 +192,10 @@ def _is_source(entry: Directive) -> bool:
 
 
 class _Plan(NamedTuple):
-    """What one source gives: new entries, errors and warnings."""
+    """What one source gives: new entries and errors."""
 
     generated: list[Transaction]
-    messages: list[AccrualError | AccrualWarning]
+    messages: list[AccrualError]
 
 
 def _result_lines(
@@ -271,32 +266,11 @@ def _plan(
             f"eller {NOTE_ROW_KEY} på verifikationen"
         )
 
-    messages: list[AccrualError | AccrualWarning] = []
+    messages: list[AccrualError] = []
     total = abs(sum((sum(line.parts.values(), Decimal(0)) for line in lines), Decimal(0)))
     threshold = Decimal(settings.k2_grans)
-    if total < threshold and settings.sma_poster != "periodisera":
-        what = _kind(lines, "kostnaden", "intäkten", "posten")
-        if settings.sma_poster == "avstå":
-            return _Plan(
-                [],
-                [
-                    AccrualWarning(
-                        source.meta,
-                        f"Varning: {what} {format_kronor(total)} kr för {period} ligger under K2-gränsen "
-                        f"{format_kronor(threshold)} kr och periodiseras inte (K2, sma_poster: 'avstå')",
-                        source,
-                    )
-                ],
-            )
-        messages.append(
-            AccrualWarning(
-                source.meta,
-                f"Varning: {what} {format_kronor(total)} kr för {period} ligger under K2-gränsen "
-                f"{format_kronor(threshold)} kr och behöver inte periodiseras enligt K2; den periodiseras ändå "
-                "(sma_poster: 'varna'; välj 'avstå' eller 'periodisera' för att slippa varningen)",
-                source,
-            )
-        )
+    if total < threshold and settings.sma_poster == "avstå":
+        return _Plan([], [])
 
     def make(date: datetime.date, narration: str, postings: list[Posting]) -> Transaction:
         return generated_transaction(
@@ -445,4 +419,4 @@ def periodise(
     return output, all_errors
 
 
-__all__ = ["AccrualError", "AccrualSettings", "AccrualWarning", "periodise"]
+__all__ = ["AccrualError", "AccrualSettings", "periodise"]

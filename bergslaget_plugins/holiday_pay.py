@@ -39,6 +39,12 @@ Inställningar (standardvärdena passar kontoplanen)::
       'avgiftssats': 'arbetsgivaravgift',
     }"
 
+Vid varje bokslut (``custom "bokslut"``, se ``bergslaget_plugins.fiscal``) ska
+semesterlöneskulden anges om föreningen har haft anställda: om skulden på 2920 inte är
+noll eller om ett tidigare bokslut hade uppgifter. Saknas uppgifterna är det ett fel vid
+bokslutsdirektivet (annars skulle förra årets skuld stå kvar i tysthet); har ingen längre
+någon semesterlöneskuld skriver bokföraren det uttryckligen, ``skuld: 0``.
+
 Fel (vid uppgiftens fil och rad): både dagar/dagsats och skuld, ingetdera, bara
 en av dagar och dagsats, negativa tal eller text i stället för tal, samma anställd
 två gånger samma datum, arbetsgivaravgift saknas för året (felet står vid datumets
@@ -58,6 +64,7 @@ from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Transaction
 
 from bergslaget_plugins.config import check_account_name, parse_config
+from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, format_swedish, round_krona
 from bergslaget_plugins.rates import EMPLOYER_CONTRIBUTION, Rate, build_rate_table
@@ -268,7 +275,29 @@ def book_holiday_pay_liability(
         entry = _book_date(facts, rate, settings, liability_postings, fee_postings)
         if entry is not None:
             generated.append(entry)
+    errors.extend(_year_ends_without_facts(entries, by_date, liability_postings))
     return list(entries) + generated, errors
+
+
+def _year_ends_without_facts(
+    entries: list[Directive], by_date: dict[datetime.date, list[Custom]], liability_postings: list[tuple[datetime.date, Decimal]]
+) -> list[HolidayPayError]:
+    """Year-ends with employees (a liability on the books, or lines at an earlier date) but no lines."""
+    year_ends, _ = year_end_directives(entries)
+    errors = []
+    for year, directive in sorted(year_ends.items()):
+        date = directive.date
+        if date in by_date:
+            continue
+        if _balance(liability_postings, date) or any(earlier < date for earlier in by_date):
+            errors.append(HolidayPayError(
+                directive.meta,
+                f"Bokslut {year}: semesterlöneskuld saknas. Skriv en rad per anställd, "
+                f'{date} custom "{FACT_TYPE}" "<namn>" med {DAYS_KEY} och {DAY_RATE_KEY} eller {LIABILITY_KEY} '
+                f"({LIABILITY_KEY}: 0 om ingen semesterlöneskuld finns)",
+                directive,
+            ))
+    return errors
 
 
 __all__ = ["EmployeeLiability", "HolidayPayError", "HolidayPaySettings", "book_holiday_pay_liability", "read_fact"]

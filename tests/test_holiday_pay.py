@@ -329,3 +329,26 @@ def test_bad_config_is_an_error_and_nothing_is_generated():
     (error,) = errors
     assert "ogiltigt kontonamn" in error.message
     assert generated(entries) == []
+
+
+# -- a year-end without holiday-pay lines ---------------------------------------------------------
+
+def test_year_end_without_holiday_pay_lines_after_employees_is_an_error():
+    """Found defect: a year-end without a semesterlöneskuld line silently kept last year's liability."""
+    text = ledger(MIKAELA_2021 + '\n2022-12-31 custom "bokslut" "Årsbokslut 2022"\n')
+    _, errors, _ = load(text)
+    [error] = errors
+    assert "semesterlöneskuld saknas" in error.message
+    assert error.source["lineno"] == lineno_of(text, "Årsbokslut 2022")
+
+
+def test_an_explicit_zero_line_says_there_is_no_liability():
+    text = ledger(MIKAELA_2021 + '\n2022-12-31 custom "bokslut" "Årsbokslut 2022"\n'
+                  '2022-12-31 custom "semesterlöneskuld" "Mikaela Ankarvall"\n  skuld: 0\n')
+    entries, _ = load_clean(text)
+    [reversal] = [e for e in generated(entries) if e.date.year == 2022]
+    assert {p.account: p.units.number for p in reversal.postings}[LIABILITY] == Decimal(34720)
+
+
+def test_a_year_end_without_employees_needs_no_holiday_pay_line():
+    load_clean(ledger('\n2022-12-31 custom "bokslut" "Årsbokslut 2022"\n'))
