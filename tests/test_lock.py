@@ -333,3 +333,18 @@ def test_the_canonical_form_has_no_place_in_the_books():
     text = canonical_verification(entry)
     assert "lineno" not in text and "filename" not in text and ".beancount" not in text
     assert '"kalla":"<plats>, <plats>"' in text
+
+
+def test_reordering_the_directives_behind_generated_verifications_keeps_their_numbers(books_copy):
+    """The year-end directive (source of the payroll tax, BO2) moved below the holiday pay
+    directive (source of BO1): numbering goes by date, rule and content, not by line."""
+    closing = books_copy.parent / "2022" / "bokslut.beancount"
+    edit(closing, '2022-12-31 custom "bokslut" "Årsbokslut 2022"\n', "")
+    with closing.open("a", encoding="utf-8") as file:
+        file.write('\n2022-12-31 custom "bokslut" "Årsbokslut 2022"\n')
+    register = books_copy.parent / "medlemsregister.beancount"
+    text = register.read_text(encoding="utf-8")
+    first = text.index('2020-01-01 custom "medlem" "Region Gävleborg"')
+    second = text.index('2020-01-01 custom "medlem" "Hofors kommun"')
+    register.write_text(text[:first] + text[second:] + "\n" + text[first:second], encoding="utf-8")
+    assert messages(books_copy) == []
