@@ -207,3 +207,40 @@ def test_favas_own_income_statement_shows_the_year_result(page, fava_url, year, 
     row.wait_for()
     assert " ".join(row.inner_text().replace("\u2212", "-").split()) == f"Nettoresultat {shown}"
     screenshot(page, f"fava-resultatrakning-{year}")
+
+
+# -- the annual report to sign, printed by the browser -------------------------------------------
+
+#: The content width of an A4 page with the document's margins (210 mm - 22 mm - 20 mm) in CSS pixels.
+A4_CONTENT_WIDTH = round((210 - 42) / 25.4 * 96)
+
+
+def test_annual_report_document_prints_without_layout_breaks(page, fava_url):
+    """The HTML document (Årsredovisning → HTML) printed by Chromium: nothing wider than the page,
+    every published row on the page of its table's heading, numbered pages."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    from test_annual_document import BOARD_2022, table_lines, row_line
+    from test_report import PUBLISHED
+
+    page.set_viewport_size({"width": A4_CONTENT_WIDTH, "height": 1000})
+    page.goto(f"{fava_url}/extension/Arsredovisning/utskrift?time=2022")
+    page.emulate_media(media="print")
+    too_wide = page.evaluate("""(width) => [...document.querySelectorAll('body *')]
+        .filter(element => element.getBoundingClientRect().right > width + 0.5 || element.scrollWidth > element.clientWidth + 1)
+        .map(element => element.tagName + ': ' + element.textContent.trim().slice(0, 40))""", A4_CONTENT_WIDTH)
+    assert too_wide == []
+    pdf = page.pdf(prefer_css_page_size=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "arsredovisning-utskrift.pdf").write_bytes(pdf)
+    pages = [pdf_page.extract_text().splitlines() for pdf_page in PdfReader(BytesIO(pdf)).pages]
+    assert len(pages) >= 6
+    missing = [f"{title}: {label}" for (title, label), values in PUBLISHED.items()
+               if not any(row_line(label, values).match(line) for line in table_lines(pages, title))]
+    assert missing == []
+    signatures = table_lines(pages, "Underskrifter")
+    assert all(name in signatures for name, _ in BOARD_2022)
+    text = "\n".join("\n".join(lines) for lines in pages)
+    for number in range(2, len(pages) + 1):
+        assert f"Sida {number} av {len(pages)}" in text
