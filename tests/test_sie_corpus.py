@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 from beancount import loader
 from beancount.core.data import Balance
+from conftest import SHARED
 
 from bergslaget_plugins import cli
 from bergslaget_plugins.sie.check import Finding, check_document, defects
 from bergslaget_plugins.sie.document import read_sie_file
 from bergslaget_plugins.sie.to_beancount import ImportRefused, convert
-
-from conftest import SHARED
 
 SIE_FOLDER = SHARED / "fixtures" / "sie"
 

@@ -9,14 +9,18 @@ from pathlib import Path
 
 import pytest
 from beancount import loader
+from conftest import LEDGER
 
 from bergslaget_plugins import cli
 from bergslaget_plugins.sie.check import check_document
 from bergslaget_plugins.sie.document import SieDocument, read_sie_bytes
 from bergslaget_plugins.sie.encoding import PC8
-from bergslaget_plugins.sie.writer import ExportError, collect_export, encode_pc8, render_sie
-
-from conftest import LEDGER
+from bergslaget_plugins.sie.writer import (
+    ExportError,
+    collect_export,
+    encode_pc8,
+    render_sie,
+)
 
 
 @pytest.fixture(scope="module")

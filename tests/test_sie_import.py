@@ -19,8 +19,6 @@ from bergslaget_plugins.sie.document import read_sie_bytes
 from bergslaget_plugins.sie.to_beancount import ImportRefused, account_leaf, convert
 from bergslaget_plugins.sie.writer import collect_export, encode_pc8, render_sie
 
-from conftest import LEDGER
-
 SIE_FILE = """
 #FLAGGA 0
 #FORMAT PC8
@@ -79,7 +77,7 @@ def test_a_file_becomes_books_that_hold_its_balances() -> None:
     assert rent.postings[0].meta["objekt"] == "1:100"
     assert rent.postings[1].meta["text"] == "Bankbetalning"
     assert rent.postings[1].meta["transdatum"] == datetime.date(2022, 1, 11)
-    assert sale.meta["ver"] == "B7" and sale.postings[1].meta["kvantitet"] == Decimal("2")
+    assert sale.meta["ver"] == "B7" and sale.postings[1].meta["kvantitet"] == Decimal(2)
     assert "2023-01-01 balance Assets:1930-Företagskonto-checkkonto" in conversion.text
     assert "2023-01-01 balance Income:3010-Försäljning" in conversion.text
 
@@ -90,7 +88,7 @@ def test_account_names_are_valid_beancount_components() -> None:
     assert account_leaf("2081", "") == "2081"
     assert account_leaf("diff", "Avrundning") == "Kdiff-Avrundning"
     for number, name in [("1510", "Kundfordringar (\"ej\" förfallna) / 30 d"), ("x1", "–"), ("1", "a" * 200)]:
-        entries, errors, _ = loader.load_string(f"2022-01-01 open Assets:{account_leaf(number, name)} SEK")
+        _, errors, _ = loader.load_string(f"2022-01-01 open Assets:{account_leaf(number, name)} SEK")
         assert errors == []
 
 
@@ -171,7 +169,7 @@ def test_into_existing_books_reuses_accounts_and_skips_what_is_booked(tmp_path: 
     # The books already hold 2021: the opening balances are checked, not booked again.
     assert "2022-01-01 balance Assets:1930-Företagskonto" in text
     main.write_text(EXISTING_BOOKS, encoding="utf-8")
-    entries, errors, _ = loader.load_file(str(main))
+    _, errors, _ = loader.load_file(str(main))
     assert errors == [], [error.message for error in errors]
 
 
@@ -234,8 +232,8 @@ def test_round_trip_of_the_real_books(books, tmp_path: Path) -> None:
     again = _imported_figures(imported, imported_options)
     assert again[0] == original[0]  # 2021-12-31
     assert again[1] == original[1]  # 2022-12-31
-    assert again[2] == original[2] == Decimal("273319")  # the year's result (a loss)
-    assert sum(amount for number, amount in again[1].items() if number.startswith("1")) == Decimal("974604")
+    assert again[2] == original[2] == Decimal(273319)  # the year's result (a loss)
+    assert sum(amount for number, amount in again[1].items() if number.startswith("1")) == Decimal(974604)
     verifications = {entry.meta["ver"] for entry in imported if isinstance(entry, Transaction)} - {"IB1"}
     assert verifications == {entry.meta["ver"] for entry in entries
                              if isinstance(entry, Transaction) and entry.date.year == 2022}
@@ -249,3 +247,20 @@ def test_import_to_standard_output(tmp_path: Path) -> None:
     out = io.StringIO()
     assert cli.main(["sie", "import", str(source)], out) == 0
     _load(out.getvalue())
+
+
+def test_control_characters_from_a_file_do_not_reach_the_books() -> None:
+    text = SIE_FILE.replace('#VER B 7 20220120 "Kontantförsäljning"', '#VER B 7 20220120 "Kontant\x0cförsäljning\x00"')
+    document = read_sie_bytes(_bytes(text))
+    entries, _ = _load(convert(document, check_document(document)).text)
+    assert [entry.narration for entry in entries if isinstance(entry, Transaction)][-1] == "Kontant försäljning "
+
+
+def test_an_unwritable_output_is_said_not_raised(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "ett.se"
+    source.write_bytes(_bytes(SIE_FILE))
+    missing = tmp_path / "finns-inte" / "ny.beancount"
+    assert cli.main(["sie", "import", str(source), "-o", str(missing)], io.StringIO()) == 2
+    assert "kan inte skrivas" in capsys.readouterr().err
+    assert cli.main(["sie", "export", "--year", "2022", "-o", str(tmp_path / "finns-inte" / "x.se")], io.StringIO()) == 2
+    assert "kan inte skrivas" in capsys.readouterr().err

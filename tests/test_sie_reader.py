@@ -7,14 +7,13 @@ import zlib
 from decimal import Decimal
 
 import pytest
+from conftest import SHARED
 
 from bergslaget_plugins.sie.check import DEFECT, REMARK, check_document, defects
 from bergslaget_plugins.sie.checksum import checksum_of
 from bergslaget_plugins.sie.document import read_sie_bytes
 from bergslaget_plugins.sie.encoding import PC8, UTF8, WINDOWS_1252, decode_sie
 from bergslaget_plugins.sie.records import LexError, ObjectList, Record, lex, lex_line
-
-from conftest import SHARED
 
 SIE_FOLDER = SHARED / "fixtures" / "sie"
 
@@ -84,7 +83,7 @@ def test_a_file_is_read_into_accounts_balances_and_vouchers() -> None:
     assert (first.series, first.number, first.text, first.lineno) == ("A", "1", 'Hyra "januari"', 16)
     assert first.rows[0].objects == (("1", "100"), ("6", "P 1"))
     assert first.rows[1].text == "Betalt" and first.rows[1].date == datetime.date(2022, 1, 11)
-    assert second.rows[0].amount == Decimal("100")
+    assert second.rows[0].amount == Decimal(100)
     assert document.balances("UB") == {"1930": Decimal("800.00"), "2440": Decimal("-1000.00")}
     assert check_document(document) == []
 
@@ -93,14 +92,14 @@ def test_added_and_removed_rows() -> None:
     """#RTRANS is followed by the same row as #TRANS (counted once); #BTRANS is not counted."""
     text = GOOD.replace('   #TRANS 1930 { } 100\n', '   #BTRANS 1930 {} 90\n   #RTRANS 1930 {} 100\n   #TRANS 1930 { } 100\n')
     document = read_sie_bytes(_sie(text))
-    assert [row.amount for row in document.vouchers[1].rows] == [Decimal("100"), Decimal("-100.00")]
+    assert [row.amount for row in document.vouchers[1].rows] == [Decimal(100), Decimal("-100.00")]
     assert check_document(document) == []
 
 
 def test_character_sets_are_recognised_and_said() -> None:
     assert decode_sie("Övningsbolaget".encode("cp437")) .encoding == PC8
-    assert decode_sie("Övningsbolaget".encode("utf-8")).text == "Övningsbolaget"
-    assert decode_sie("Övningsbolaget".encode("utf-8")).encoding == UTF8
+    assert decode_sie("Övningsbolaget".encode()).text == "Övningsbolaget"
+    assert decode_sie("Övningsbolaget".encode()).encoding == UTF8
     assert decode_sie("Räntor på lån, Övrigt".encode("cp1252")).encoding == WINDOWS_1252
     document = read_sie_bytes(_sie(GOOD, "utf-8"))
     assert document.company_name == "Testföreningen"

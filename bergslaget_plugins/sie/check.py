@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bergslaget_plugins.money import format_kronor
 from bergslaget_plugins.sie.document import SieDocument, Voucher
 from bergslaget_plugins.sie.encoding import PC8
 

@@ -25,7 +25,12 @@ from bergslaget_plugins.books import load_books
 from bergslaget_plugins.sie.check import Finding, check_document, defects
 from bergslaget_plugins.sie.document import SieDocument, read_sie_file
 from bergslaget_plugins.sie.to_beancount import ImportRefused, convert, existing_books
-from bergslaget_plugins.sie.writer import ExportError, collect_export, encode_pc8, render_sie
+from bergslaget_plugins.sie.writer import (
+    ExportError,
+    collect_export,
+    encode_pc8,
+    render_sie,
+)
 from bergslaget_plugins.statements import ReportError
 
 
@@ -61,7 +66,11 @@ def export_command(args: argparse.Namespace, out: TextIO) -> int:
     if args.output is None:
         _write_to_out(data, text, out)
         return 0
-    write_atomically(args.output, data)
+    try:
+        write_atomically(args.output, data)
+    except OSError as error:
+        print(f"{args.output}: kan inte skrivas: {error.strerror or error}", file=sys.stderr)
+        return 2
     out.write(f"SIE {args.type} för {year} skriven till {args.output}: {len(export.accounts)} konton, "
               f"{len(export.vouchers)} verifikationer\n")
     return 0
@@ -87,8 +96,7 @@ def check_command(args: argparse.Namespace, out: TextIO) -> int:
     if document is None:
         return 2
     findings = check_document(document)
-    for finding in findings:
-        out.write(finding.format(document.path) + "\n")
+    out.writelines(finding.format(document.path) + "\n" for finding in findings)
     out.write(_summary(document, findings) + "\n")
     return 1 if defects(findings) else 0
 
@@ -117,7 +125,11 @@ def import_command(args: argparse.Namespace, out: TextIO) -> int:
     if args.output is None:
         out.write(conversion.text)
         return 0
-    write_atomically(args.output, conversion.text.encode("utf-8"))
+    try:
+        write_atomically(args.output, conversion.text.encode("utf-8"))
+    except OSError as error:
+        print(f"{args.output}: kan inte skrivas: {error.strerror or error}", file=sys.stderr)
+        return 2
     out.write(f"{args.output}: {len(conversion.imported)} verifikationer, {len(conversion.opened)} nya konton")
     out.write(f", {len(conversion.skipped)} redan bokförda hoppades över\n" if conversion.skipped else "\n")
     if args.into is not None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class ObjectList:
         return tuple(zip(self.items[0::2], self.items[1::2]))
 
 
-Field = Union[str, ObjectList]
+Field = str | ObjectList
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,12 @@ from beancount.parser import printer
 
 from bergslaget_plugins.chart import NAME_KEY, bas_number
 from bergslaget_plugins.generated import VERIFICATION_KEY
-from bergslaget_plugins.sie.check import Finding, defects, is_balance_account, year_vouchers
+from bergslaget_plugins.sie.check import (
+    Finding,
+    defects,
+    is_balance_account,
+    year_vouchers,
+)
 from bergslaget_plugins.sie.document import Row, SieDocument, Voucher
 from bergslaget_plugins.verification_numbers import parse_verification
 
@@ -195,14 +200,22 @@ def _row_meta(row: Row, voucher: Voucher) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     objects = [(dimension, value) for dimension, value in row.objects if dimension or value]
     if objects:
-        meta[OBJECTS_META] = " ".join(f"{dimension}:{value}" for dimension, value in objects)
+        meta[OBJECTS_META] = clean_text(" ".join(f"{dimension}:{value}" for dimension, value in objects))
     if row.text and row.text != voucher.text:
-        meta["text"] = row.text
+        meta["text"] = clean_text(row.text)
     if row.date is not None and row.date != voucher.date:
         meta["transdatum"] = row.date
     if row.quantity is not None:
         meta["kvantitet"] = row.quantity
     return meta
+
+
+_CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127], " ")
+
+
+def clean_text(text: str) -> str:
+    """A text from the file without control characters (which the format forbids), for the books."""
+    return text.translate(_CONTROL_CHARACTERS)
 
 
 def _comment(lines: Iterable[str]) -> str:
@@ -216,7 +229,7 @@ def _format(entry: Directive, conversion: Conversion) -> str:
 
 
 def _verification_id(voucher: Voucher) -> str:
-    return f"{voucher.series}{voucher.number}" or "SIE"
+    return clean_text(f"{voucher.series}{voucher.number}") or "SIE"
 
 
 @dataclass
@@ -257,7 +270,7 @@ def _open_accounts(converter: _Converter, vouchers: Sequence[Voucher], first_day
         converter.accounts[number] = account
         meta = converter.meta(document.account_lines.get(number, 0))
         if name:
-            meta[NAME_KEY] = name
+            meta[NAME_KEY] = clean_text(name)
         chunks.append(_format(Open(meta, first_day, account, [document.currency], None), conversion))
         conversion.opened.append(account)
     return chunks
@@ -295,12 +308,12 @@ def _opening_balances(converter: _Converter, first_day: datetime.date, as_assert
 def _voucher_entry(converter: _Converter, voucher: Voucher, conversion: Conversion) -> str:
     problems = converter.problems_of_voucher(voucher)
     meta = {**converter.meta(voucher.lineno), VERIFICATION_KEY: _verification_id(voucher),
-            SERIES_META: voucher.series, NUMBER_META: voucher.number}
+            SERIES_META: clean_text(voucher.series), NUMBER_META: clean_text(voucher.number)}
     postings = [Posting(converter.account(row.account), converter.amount(row.amount), None, None, None,
                         {**converter.meta(row.lineno), **_row_meta(row, voucher)})
                 for row in voucher.rows]
     flag = flags.FLAG_WARNING if problems else flags.FLAG_OKAY
-    entry = Transaction(meta, voucher.date, flag, None, voucher.text, frozenset(), frozenset(), postings)
+    entry = Transaction(meta, voucher.date, flag, None, clean_text(voucher.text), frozenset(), frozenset(), postings)
     return _comment(f"FEL I SIE-FILEN: {problem}" for problem in problems) + _format(entry, conversion)
 
 
@@ -341,8 +354,8 @@ def convert(document: SieDocument, findings: Sequence[Finding], existing: Existi
     """The Beancount text for a SIE 4 file; ImportRefused for a defect (unless accepted) or a file with nothing to import."""
     found_defects = defects(findings)
     if document.sie_type not in ("4",) and not document.vouchers:
-        raise ImportRefused([f"filen är SIE typ {document.sie_type or 'okänd'} och har inga verifikationer; "
-                             "import kräver SIE 4 (4E eller 4I)", *[finding.message for finding in found_defects]])
+        reason = f"filen är SIE typ {document.sie_type or 'okänd'} och har inga verifikationer; import kräver SIE 4 (4E eller 4I)"
+        raise ImportRefused([reason, *[finding.message for finding in found_defects]])
     if found_defects and not accept_defects:
         raise ImportRefused([finding.format(document.path) for finding in found_defects])
     vouchers = year_vouchers(document) if not found_defects else list(document.vouchers)
@@ -367,9 +380,9 @@ def convert(document: SieDocument, findings: Sequence[Finding], existing: Existi
     if found_defects:
         header.append("Filen har fel och importerades ändå (--trots-fel); felen är markerade med ! och FEL I SIE-FILEN:")
         header += [f"  {finding.format(document.path)}" for finding in found_defects]
-    top = _comment(header)
+    top = _comment(clean_text(line) for line in header)
     if existing is None:
-        title = (document.company_name or "SIE-import").replace('"', "'")
+        title = clean_text(document.company_name or "SIE-import").replace('"', "'").replace("\\", "/")
         top += f'\noption "title" "{title}"\noption "operating_currency" "{document.currency}"\n'
     conversion.text = top + "\n" + "\n".join(chunks)
     return conversion

@@ -51,8 +51,7 @@ from beancount.core import flags
 from beancount.core.data import Directive, Open, Transaction
 from beancount.ops.summarize import clamp_opt
 
-from bergslaget_plugins.chart import NAME_KEY, bas_number
-from bergslaget_plugins.chart import COUNTERPARTY_KEY
+from bergslaget_plugins.chart import COUNTERPARTY_KEY, NAME_KEY, bas_number
 from bergslaget_plugins.generated import VERIFICATION_KEY
 from bergslaget_plugins.money import CURRENCY
 from bergslaget_plugins.organisation import Organisation, read_organisation
@@ -116,6 +115,7 @@ class SieExport:
     """Everything one SIE 4 file says, before it is written."""
 
     sie_type: str
+    year: int
     organisation: Organisation
     generated: datetime.date
     program_version: str
@@ -252,7 +252,7 @@ def collect_export(entries: Sequence[Directive], options: Mapping[str, Any], yea
     if problems or organisation is None:
         raise ExportError(problems)
     accounts = _accounts(entries, options, last_day)
-    return SieExport(sie_type, organisation, generated or datetime.date.today(), program_version,
+    return SieExport(sie_type, year, organisation, generated or datetime.date.today(), program_version,
                      tuple(accounts[number] for number in sorted(accounts)), years, vouchers)
 
 
@@ -281,9 +281,8 @@ def _header(export: SieExport) -> list[str]:
         f"#ORGNR {organisation.organisation_number}",
         f"#ADRESS {quote('')} {quote(organisation.street_address)} {quote(organisation.postal_address)} {quote('')}",
     ]
-    year_zero = datetime.date(export.vouchers[0].date.year if export.vouchers else export.generated.year, 1, 1)
     ranges = [(figures.index, figures.first_day, figures.last_day) for figures in export.years] or [
-        (0, year_zero, year_zero.replace(month=12, day=31))]
+        (0, datetime.date(export.year, 1, 1), datetime.date(export.year, 12, 31))]
     lines += [f"#RAR {index} {_date(first)} {_date(last)}" for index, first, last in ranges]
     lines += [f"#KPTYP {CHART_TYPE}", f"#VALUTA {CURRENCY}"]
     return lines
