@@ -36,6 +36,7 @@ from bergslaget_plugins.typesetting import TypesettingUnavailable, write_atomica
 COMMAND_MODULES: tuple[str, ...] = (
     "bergslaget_plugins.roles_command",
     "bergslaget_plugins.year_command",
+    "bergslaget_plugins.check_command",
     "bergslaget_plugins.journal_command",
     "bergslaget_plugins.ledger_command",
     "bergslaget_plugins.trial_balance_command",
