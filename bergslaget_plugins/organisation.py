@@ -11,6 +11,11 @@ everything that prints them: the SIE export, the annual report and the fee invoi
       postnummer: "781 70"
       ort: "Borlänge"
       bankgiro: "5844-9216"
+      peppol: "0007:8855012327"
+
+``peppol`` (optional) is the association's Peppol participant identifier, scheme and
+value: ``0007`` is the Swedish organisation number, written without hyphen. The fee
+invoices sent as e-invoices name the association by it.
 
 A later directive replaces an earlier one from its date (a move, a new bankgiro).
 
@@ -52,10 +57,13 @@ REQUIRED_KEYS: Mapping[str, str] = {
     "ort": "postort",
     "bankgiro": "bankgironummer",
 }
-OPTIONAL_KEYS: Mapping[str, str] = {"webb": "webbplats", "epost": "e-post", "telefon": "telefon", "kalla": "källa"}
+OPTIONAL_KEYS: Mapping[str, str] = {"webb": "webbplats", "epost": "e-post", "telefon": "telefon", "kalla": "källa",
+                                     "peppol": "Peppol-id"}
 
 _ORGANISATION_NUMBER = re.compile(r"^\d{6}-\d{4}$")
 _BANKGIRO = re.compile(r"^\d{3,4}-\d{4}$")
+#: A Peppol participant identifier: a four-digit ISO 6523 scheme (ICD) and its value.
+PEPPOL_ID = re.compile(r"^(?P<scheme>\d{4}):(?P<value>[A-Za-z0-9.\-_]{1,50})$")
 
 
 class OrganisationError(NamedTuple):
@@ -79,6 +87,8 @@ class Organisation:
     bankgiro: str
     website: str | None
     meta: Mapping[str, Any]
+    #: ``0007:8855012327``; None when the books do not give one.
+    peppol_id: str | None = None
 
     @property
     def postal_address(self) -> str:
@@ -102,6 +112,9 @@ def _from_directive(entry: Custom) -> tuple[Organisation | None, list[Organisati
         problems.append(f"organisationsnumret {meta['orgnr']!r} ska skrivas NNNNNN-NNNN")
     if not _BANKGIRO.match(meta["bankgiro"]):
         problems.append(f"bankgironumret {meta['bankgiro']!r} ska skrivas NNN-NNNN eller NNNN-NNNN")
+    peppol_id = meta.get("peppol")
+    if peppol_id is not None and not (isinstance(peppol_id, str) and PEPPOL_ID.match(peppol_id)):
+        problems.append(f"Peppol-id {peppol_id!r} ska skrivas SCHEMA:ID, t.ex. 0007:8855012327")
     if problems:
         return None, [OrganisationError(meta, "Föreningens uppgifter: " + "; ".join(problems), entry)]
     website = meta.get("webb")
@@ -115,6 +128,7 @@ def _from_directive(entry: Custom) -> tuple[Organisation | None, list[Organisati
         bankgiro=meta["bankgiro"],
         website=website if isinstance(website, str) else None,
         meta=meta,
+        peppol_id=peppol_id,
     ), []
 
 
@@ -133,4 +147,4 @@ def read_organisation(
     return _from_directive(directives[-1])
 
 
-__all__ = ["ORGANISATION_TYPE", "Organisation", "OrganisationError", "read_organisation"]
+__all__ = ["ORGANISATION_TYPE", "PEPPOL_ID", "Organisation", "OrganisationError", "read_organisation"]
