@@ -42,6 +42,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bergslaget_plugins.trial_balance_command",
     "bergslaget_plugins.sie.command",
     "bergslaget_plugins.lock_command",
+    "bergslaget_plugins.invoices_command",
 )
 
 
