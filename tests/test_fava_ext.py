@@ -314,9 +314,10 @@ def test_member_fees_page(client, slug):
     assert len(members) == 26
     assert rows[-1] == ["Summa (26 fakturor)", "", "", "", "", "1 029 060", "1 029 060", "0", ""]
     assert shown.row("Medlemsavgifter 2022", "Storfors kommun") == [
-        "Storfors kommun", "2022126", "202212692", "2022-02-15", "2022-03-17", "15 268", "15 268", "0", "0"]
+        "Storfors kommun", "2022126", "202212692", "2022-02-15", "2022-03-17", "15 268", "15 268", "0", "0",
+        "2022126.pdf"]
     assert rows[0] == ["Medlem", "Faktura", "OCR-nummer", "Fakturadatum", "Förfallodatum", "Fakturerat", "Inbetalt",
-                       "Obetalt", "Dagar förfallet"]
+                       "Obetalt", "Dagar förfallet", "Faktura som PDF"]
     invoice_link = next(cell.links[0] for cell in shown.tables["Medlemsavgifter 2022"][1] if cell.links)
     assert parse_qs(urlsplit(invoice_link).query)["filter"] == ["^faktura-2022101"]
     assert client.get(invoice_link).status_code == 200
@@ -468,13 +469,14 @@ def test_member_fees_page_shows_unpaid_and_overdue(tmp_path):
     slug = app.config["LEDGERS"].first_slug()
     shown = get(app.test_client(), f"/{slug}/extension/Medlemsavgifter/?time=2022-04")
     assert "per 2022-04-30" in shown.text
-    assert shown.row("Medlemsavgifter 2022", "Storfors kommun")[5:] == ["15 268", "0", "15 268", "44"]
-    assert shown.row("Medlemsavgifter 2022", "Nora kommun")[5:] == ["23 938", "10 000", "13 938", "44"]
-    assert shown.row("Medlemsavgifter 2022", "Sala kommun")[5:] == ["39 652", "39 652", "0", "0"]
+    assert shown.row("Medlemsavgifter 2022", "Storfors kommun")[5:9] == ["15 268", "0", "15 268", "44"]
+    assert shown.row("Medlemsavgifter 2022", "Nora kommun")[5:9] == ["23 938", "10 000", "13 938", "44"]
+    assert shown.row("Medlemsavgifter 2022", "Sala kommun")[5:9] == ["39 652", "39 652", "0", "0"]
     assert shown.rows("Medlemsavgifter 2022")[-1] == ["Summa (3 fakturor)", "", "", "", "", "78 858", "49 652", "29 206", ""]
     older = shown.rows("Obetalda medlemsavgifter från tidigare år")
     assert older[1] == ["Storfors kommun", "2021", "2021126", "202112694", "2021-02-15", "2021-03-17",
-                        "15 000", "0", "15 000", str((datetime.date(2022, 4, 30) - datetime.date(2021, 3, 17)).days)]
+                        "15 000", "0", "15 000", str((datetime.date(2022, 4, 30) - datetime.date(2021, 3, 17)).days),
+                        "2021126.pdf"]
     assert "3 förfallna" in shown.text
 
 

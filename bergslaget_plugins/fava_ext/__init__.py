@@ -13,7 +13,9 @@ adds four pages to Fava's sidebar:
 - **Budget**: budget against outcome per line, for the year and the year to date, and
   the cumulative result against the cumulative budget month by month.
 - **Medlemsavgifter**: each member's fee invoice: invoiced, paid, outstanding, days
-  overdue, OCR number.
+  overdue, OCR number, and the invoice as PDF: its archived copy (``bergslaget invoices
+  --archive``), else made from the books on request (``.../Medlemsavgifter/faktura?nummer=2022101``,
+  only for invoices booked in the books).
 - **Översikt** (``Oversikt``): key figures, the bank balance and income and costs per month.
 
 The year is the one of Fava's time filter (``?time=2022``); without a filter the last
@@ -47,6 +49,9 @@ from bergslaget_plugins import dashboards, load_memo
 from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart
 from bergslaget_plugins.dashboards import ChartData, Period
+from bergslaget_plugins.fee_invoices import invoice_document
+from bergslaget_plugins.invoice_documents import archived_invoice_copies
+from bergslaget_plugins.invoice_pdf import invoice_pdf
 from bergslaget_plugins.money import format_kronor, format_swedish
 from bergslaget_plugins.render import document_as_html, document_as_pdf, report_as_csv, table_as_html
 from bergslaget_plugins.load_memo import FIGURES
@@ -441,6 +446,25 @@ class Medlemsavgifter(_Page, FavaExtensionBase):
         if period is None:
             return None
         return self.fee_overview(period)
+
+    def pdf_url(self, invoice_number: str) -> str:
+        """The archived copy of the invoice if there is one, else the PDF made on request."""
+        archived = archived_invoice_copies(self.ledger.all_entries).get(invoice_number)
+        if archived is not None:
+            return url_for("document", filename=archived)
+        return f"{url_for('index')}extension/{self.name}/faktura?" + urlencode({"nummer": invoice_number})
+
+    @extension_endpoint("faktura")
+    def faktura(self) -> Response:
+        """The PDF of a booked fee invoice (``?nummer=2022101``), made from the books; read-only."""
+        number = request.args.get("nummer", "")
+        document, problems = invoice_document(self.ledger.all_entries, number)
+        if document is None:
+            status = 404 if not problems else 409
+            text = "\n".join(problems) or f"Ingen bokförd medlemsfaktura med nummer {number!r}"
+            return Response(text, status=status, mimetype="text/plain")
+        return Response(invoice_pdf(document), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{document.number}.pdf"'})
 
 
 @dataclass(frozen=True)
