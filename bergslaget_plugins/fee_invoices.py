@@ -30,7 +30,7 @@ from beancount.core.data import Directive
 from bergslaget_plugins.fees import FeeParameters, fee_parameters, read_register
 from bergslaget_plugins.invoice_recipients import InvoiceRecipient, RecipientError, read_recipient
 from bergslaget_plugins.organisation import Organisation, OrganisationError, read_organisation
-from bergslaget_plugins.receivables import InvoiceBookError, InvoiceRecord, read_invoices
+from bergslaget_plugins.receivables import RECEIVABLES_ACCOUNT, InvoiceBookError, InvoiceRecord, read_invoices
 
 
 class InvoiceDocumentError(NamedTuple):
@@ -128,11 +128,14 @@ Problem = InvoiceDocumentError | RecipientError | OrganisationError
 
 
 def fee_invoice_documents(
-    entries: Sequence[Directive], year: int, member: str | None = None
+    entries: Sequence[Directive], year: int, member: str | None = None, receivables: str = RECEIVABLES_ACCOUNT
 ) -> tuple[list[FeeInvoiceDocument], list[Problem]]:
-    """The documents of the fee invoices booked for ``year`` (one member's, if named), in invoice-number order."""
+    """The documents of the fee invoices booked for ``year`` (one member's, if named), in invoice-number order.
+
+    ``receivables`` is the account playing the role ``kundfordringar`` (``roles.read_roles``).
+    """
     try:
-        records = read_invoices(entries)
+        records = read_invoices(entries, receivables)
     except InvoiceBookError as error:
         return [], [InvoiceDocumentError({"filename": "<kundreskontra>", "lineno": 0}, str(error), None)]
     chosen = sorted((r for r in records.values() if r.fee_year == year and (member is None or r.customer == member)),
@@ -164,15 +167,16 @@ def fee_invoice_documents(
     return documents, problems
 
 
-def invoice_document(entries: Sequence[Directive], number: str) -> tuple[FeeInvoiceDocument | None, list[str]]:
+def invoice_document(entries: Sequence[Directive], number: str, receivables: str = RECEIVABLES_ACCOUNT
+                     ) -> tuple[FeeInvoiceDocument | None, list[str]]:
     """The document of the booked fee invoice ``number``; None and the problems (as ``file:line: message``) if none."""
     try:
-        record = read_invoices(entries).get(number)
+        record = read_invoices(entries, receivables).get(number)
     except InvoiceBookError as error:
         return None, [str(error)]
     if record is None or record.fee_year is None:
         return None, []
-    documents, problems = fee_invoice_documents(entries, record.fee_year, record.customer)
+    documents, problems = fee_invoice_documents(entries, record.fee_year, record.customer, receivables)
     chosen = next((document for document in documents if document.number == number), None)
     if chosen is not None:
         return chosen, []

@@ -36,7 +36,7 @@ from bergslaget_plugins.fee_invoices import FeeInvoiceDocument, fee_invoice_docu
 from bergslaget_plugins.invoice_documents import invoice_document_name
 from bergslaget_plugins.invoice_pdf import invoice_pdf
 from bergslaget_plugins.peppol_invoice import peppol_invoice_xml
-from bergslaget_plugins.receivables import RECEIVABLES_ACCOUNT
+from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.statements import ReportError
 from bergslaget_plugins.typesetting import write_atomically
 
@@ -63,9 +63,9 @@ def documents_folder(options: dict[str, Any]) -> Path | None:
     return folder if folder.is_absolute() else Path(options["filename"]).resolve().parent / folder
 
 
-def archive_path(folder: Path, document: FeeInvoiceDocument, kind: str) -> Path:
-    """``<folder>/Assets/1510-Kundfordringar/2022-02-15.faktura-2022101.pdf``."""
-    return folder.joinpath(*RECEIVABLES_ACCOUNT.split(":")) / invoice_document_name(
+def archive_path(folder: Path, receivables: str, document: FeeInvoiceDocument, kind: str) -> Path:
+    """``<folder>/Assets/1510-Kundfordringar/2022-02-15.faktura-2022101.pdf`` (the receivable account's folder)."""
+    return folder.joinpath(*receivables.split(":")) / invoice_document_name(
         document.invoice_date.isoformat(), document.number, kind)
 
 
@@ -92,7 +92,9 @@ def archive_copy(path: Path, content: bytes) -> ArchivedCopy:
 
 def _invoices(args: argparse.Namespace, out: TextIO) -> int:
     entries, options = load_books(args.ledger)
-    documents, problems = fee_invoice_documents(entries, args.year, args.member)
+    roles, _ = read_roles(entries, options)  # a missing role is an error of the books (account_roles plugin)
+    receivables = roles.account("kundfordringar")
+    documents, problems = fee_invoice_documents(entries, args.year, args.member, receivables)
     if not documents and not problems:
         who = f" för {args.member}" if args.member else ""
         raise ReportError([f"Inga bokförda fakturor på medlemsavgift {args.year}{who}"])
@@ -109,7 +111,7 @@ def _invoices(args: argparse.Namespace, out: TextIO) -> int:
             write_atomically(target, content)
             out.write(f"{target}\n")
             if folder is not None:
-                copy = archive_copy(archive_path(folder, document, extension), content)
+                copy = archive_copy(archive_path(folder, receivables, document, extension), content)
                 state = "arkiverad" if copy.stored else "redan arkiverad, orörd"
                 out.write(f"  {state}: {copy.path}\n")
     for problem in problems:

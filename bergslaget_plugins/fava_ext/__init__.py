@@ -54,6 +54,7 @@ from bergslaget_plugins.invoice_documents import archived_invoice_copies
 from bergslaget_plugins.invoice_pdf import invoice_pdf
 from bergslaget_plugins.money import format_kronor, format_swedish
 from bergslaget_plugins.render import document_as_html, document_as_pdf, report_as_csv, table_as_html
+from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.load_memo import FIGURES
 from bergslaget_plugins.statements import AnnualReport, PostingTotals, ReportError, Table
 from bergslaget_plugins.typesetting import TypesettingUnavailable
@@ -449,7 +450,8 @@ class Medlemsavgifter(_Page, FavaExtensionBase):
 
     def pdf_url(self, invoice_number: str) -> str:
         """The archived copy of the invoice if there is one, else the PDF made on request."""
-        archived = archived_invoice_copies(self.ledger.all_entries).get(invoice_number)
+        copies = self.figures("archived invoice copies", lambda: archived_invoice_copies(self.ledger.all_entries))
+        archived = copies.get(invoice_number)
         if archived is not None:
             return url_for("document", filename=archived)
         return f"{url_for('index')}extension/{self.name}/faktura?" + urlencode({"nummer": invoice_number})
@@ -458,7 +460,8 @@ class Medlemsavgifter(_Page, FavaExtensionBase):
     def faktura(self) -> Response:
         """The PDF of a booked fee invoice (``?nummer=2022101``), made from the books; read-only."""
         number = request.args.get("nummer", "")
-        document, problems = invoice_document(self.ledger.all_entries, number)
+        roles, _ = read_roles(self.ledger.all_entries, self.ledger.options)
+        document, problems = invoice_document(self.ledger.all_entries, number, roles.account("kundfordringar"))
         if document is None:
             status = 404 if not problems else 409
             text = "\n".join(problems) or f"Ingen bokförd medlemsfaktura med nummer {number!r}"
