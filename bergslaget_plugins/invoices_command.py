@@ -38,7 +38,7 @@ from bergslaget_plugins.invoice_pdf import invoice_pdf
 from bergslaget_plugins.peppol_invoice import peppol_invoice_xml
 from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.statements import ReportError
-from bergslaget_plugins.typesetting import write_atomically
+from bergslaget_plugins.typesetting import TypesettingUnavailable, write_atomically
 
 #: Each format: the file type and the function that makes the document.
 FORMATS: dict[str, tuple[str, Callable[[FeeInvoiceDocument], bytes]]] = {
@@ -106,7 +106,10 @@ def _invoices(args: argparse.Namespace, out: TextIO) -> int:
     for document in documents:
         for kind in kinds:
             extension, make = FORMATS[kind]
-            content = make(document)
+            try:
+                content = make(document)
+            except TypesettingUnavailable as error:
+                raise ReportError([str(error)]) from error
             target = args.output / f"{document.number}.{extension}"
             write_atomically(target, content)
             out.write(f"{target}\n")

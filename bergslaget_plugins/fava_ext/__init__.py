@@ -466,7 +466,11 @@ class Medlemsavgifter(_Page, FavaExtensionBase):
             status = 404 if not problems else 409
             text = "\n".join(problems) or f"Ingen bokförd medlemsfaktura med nummer {number!r}"
             return Response(text, status=status, mimetype="text/plain")
-        return Response(invoice_pdf(document), mimetype="application/pdf",
+        try:
+            pdf = invoice_pdf(document)
+        except TypesettingUnavailable as error:
+            return Response(f"{error}\n", status=503, mimetype="text/plain")
+        return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{document.number}.pdf"'})
 
 
