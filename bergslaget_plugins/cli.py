@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bergslaget_plugins.sie.command",
     "bergslaget_plugins.lock_command",
     "bergslaget_plugins.invoices_command",
+    "bergslaget_plugins.history_command",
 )
 
 

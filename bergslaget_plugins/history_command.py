@@ -1,0 +1,28 @@
+"""``bergslaget history VER [LEDGER] [--year YEAR]``: the change history of one verification.
+
+Each commit that touched the verification's lines (for a generated one, its source
+directive): date, author, message and diff, from :mod:`bergslaget_plugins.history`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from bergslaget_plugins.books import load_books
+from bergslaget_plugins.history import history_as_text, verification_history
+
+
+def print_history(args: argparse.Namespace, out: TextIO) -> int:
+    entries, _ = load_books(args.ledger)
+    out.write(history_as_text(verification_history(entries, args.ver, args.year)))
+    return 0
+
+
+def add_command(commands: Any) -> None:
+    history = commands.add_parser("history", help="en verifikations ändringshistorik ur git (behandlingshistorik)")
+    history.add_argument("ver", help="verifikationen, t.ex. A12")
+    history.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
+    history.add_argument("--year", type=int, default=None, help="året, om numret finns i flera år")
+    history.set_defaults(handler=print_history)
