@@ -102,6 +102,7 @@ import beangulp
 from beancount.core import data
 from beancount.core.data import Transaction
 
+from bergslaget_plugins.markup import neutralise
 from bergslaget_plugins.money import ONE_ORE, format_swedish
 
 from importers.common import (
@@ -606,7 +607,8 @@ class _Reader:
 def parse_bgmax_text(text: str, encoding: str = "iso-8859-1") -> tuple[BgMaxFile | None, list[Problem]]:
     """Read BgMax text; return the file and the problems (the file is None if any)."""
     reader = _Reader()
-    lines = text.split("\n")
+    # Markup from the file never reaches the books (``<`` -> ``‹``; same length, columns unchanged).
+    lines = neutralise(text).split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:

@@ -86,6 +86,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.core.data import Balance, Directive, Open, Transaction
 
+from bergslaget_plugins.markup import neutralise
 from bergslaget_plugins.money import CURRENCY, AmountFormatError, format_swedish, parse_point_amount
 
 from importers.common import (
@@ -199,7 +200,8 @@ def decode_statement(raw: bytes, path: str) -> str:
     control = _CONTROL_CHARACTERS.search(text)
     if control:
         raise refuse(text[: control.start()].count("\n") + 1, f"otillåtet styrtecken U+{ord(control.group()):04X}")
-    return text
+    # Markup from the file never reaches the books (``<`` -> ``‹``).
+    return neutralise(text)
 
 
 def _parse_date(value: str, column: str, line: int, problems: list[Problem]) -> datetime.date:

@@ -54,6 +54,7 @@ from beancount.parser import printer
 
 from bergslaget_plugins.chart import NAME_KEY, bas_number
 from bergslaget_plugins.generated import VERIFICATION_KEY
+from bergslaget_plugins.markup import neutralise
 from bergslaget_plugins.sie.check import (
     Finding,
     defects,
@@ -214,8 +215,8 @@ _CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127], " ")
 
 
 def clean_text(text: str) -> str:
-    """A text from the file without control characters (which the format forbids), for the books."""
-    return text.translate(_CONTROL_CHARACTERS)
+    """A text from the file without control characters (which the format forbids) or markup (``<`` -> ``‹``), for the books."""
+    return neutralise(text.translate(_CONTROL_CHARACTERS))
 
 
 def _comment(lines: Iterable[str]) -> str:
