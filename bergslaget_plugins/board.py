@@ -34,7 +34,8 @@ auditors). The ordinary members sign (ordförande, vice ordförande, ledamot); d
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -107,13 +108,8 @@ def _person(entry: Custom, role: str | None, errors: list[BoardError]) -> Person
     return Person(name, role or entry.type, represents if isinstance(represents, str) else None, entry.meta)
 
 
-def read_board(entries: Iterable[Directive], year: int) -> tuple[Board | None, list[BoardError]]:
-    """The board and auditors who sign the annual report of ``year``; errors if there are none or one is malformed."""
-    year_end = datetime.date(year, 12, 31)
-    entries = list(entries)
-    errors: list[BoardError] = []
-    members: list[Person] = []
-    board_entries = _latest(entries, BOARD_TYPE, year_end)
+def _members(board_entries: Iterable[Custom], errors: list[BoardError]) -> list[Person]:
+    members = []
     for entry in board_entries:
         role = entry.meta.get(ROLE_KEY)
         if role not in ROLES:
@@ -121,13 +117,28 @@ def read_board(entries: Iterable[Directive], year: int) -> tuple[Board | None, l
             continue
         if (person := _person(entry, str(role), errors)) is not None:
             members.append(person)
+    return members
+
+
+def _check_one_chair(board_entries: Sequence[Custom], members: Sequence[Person], errors: list[BoardError]) -> None:
+    if len(members) == len(board_entries) and [member.role for member in members].count(CHAIR) != 1:
+        errors.append(BoardError(board_entries[0].meta, f"Styrelsen vald {board_entries[0].date} ska ha precis en ordförande", board_entries[0]))
+
+
+def read_board(entries: Iterable[Directive], year: int) -> tuple[Board | None, list[BoardError]]:
+    """The board and auditors who sign the annual report of ``year``; errors if there are none or one is malformed."""
+    year_end = datetime.date(year, 12, 31)
+    entries = list(entries)
+    errors: list[BoardError] = []
+    board_entries = _latest(entries, BOARD_TYPE, year_end)
+    members = _members(board_entries, errors)
     auditor_entries = _latest(entries, AUDITOR_TYPE, year_end)
     auditors = [person for entry in auditor_entries if (person := _person(entry, None, errors)) is not None]
     missing = {"filename": "<styrelsen>", "lineno": 0}
     if not board_entries:
         errors.append(BoardError(missing, f'Styrelsen för {year} saknas i böckerna: lägg till custom "{BOARD_TYPE}" för varje ledamot', None))
-    elif not errors and [member.role for member in members].count(CHAIR) != 1:
-        errors.append(BoardError(board_entries[0].meta, f"Styrelsen vald {board_entries[0].date} ska ha precis en ordförande", board_entries[0]))
+    else:
+        _check_one_chair(board_entries, members, errors)
     if not auditor_entries:
         errors.append(BoardError(missing, f'Revisorn för {year} saknas i böckerna: lägg till custom "{AUDITOR_TYPE}"', None))
     if errors:
@@ -135,4 +146,19 @@ def read_board(entries: Iterable[Directive], year: int) -> tuple[Board | None, l
     return Board(board_entries[0].date, tuple(members), tuple(auditors)), []
 
 
-__all__ = ["AUDITOR_TYPE", "BOARD_TYPE", "Board", "BoardError", "Person", "ROLES", "read_board"]
+def check_board_directives(entries: Iterable[Directive]) -> list[BoardError]:
+    """Every board and auditor directive in the books, checked as :func:`read_board` would use it
+    (for ``bean-check``; whether a year has a board at all is checked when its report is made)."""
+    errors: list[BoardError] = []
+    boards: dict[datetime.date, list[Custom]] = defaultdict(list)
+    for entry in entries:
+        if isinstance(entry, Custom) and entry.type == BOARD_TYPE:
+            boards[entry.date].append(entry)
+        elif isinstance(entry, Custom) and entry.type == AUDITOR_TYPE:
+            _person(entry, None, errors)
+    for board_entries in boards.values():
+        _check_one_chair(board_entries, _members(board_entries, errors), errors)
+    return errors
+
+
+__all__ = ["AUDITOR_TYPE", "BOARD_TYPE", "Board", "BoardError", "Person", "ROLES", "check_board_directives", "read_board"]

@@ -62,16 +62,17 @@ def markdown_as_html(text: str) -> Markup:
     return Markup(parser.renderer.render(tokens, parser.options, {}))  # noqa: S704 - markdown-it escapes the text
 
 
-def _read(entry: Custom, root: Path, errors: list[ReportTextError]) -> str | None:
+def _read(entry: Custom, root: Path | None, errors: list[ReportTextError]) -> str | None:
+    """The text of the file ``entry`` names; ``root``: the folder it must lie in (None: anywhere)."""
     values = [value.value for value in entry.values]
     if len(values) != 1 or not isinstance(values[0], str) or not values[0].strip():
         errors.append(ReportTextError(entry.meta, f'{entry.type} ska ha filens namn som enda värde, t.ex. "text.md"', entry))
         return None
     directive_file = Path(str(entry.meta.get("filename", "")))
     path = (directive_file.parent / values[0]).resolve()
-    if not path.is_relative_to(root) or path.suffix not in TEXT_SUFFIXES:
-        errors.append(ReportTextError(
-            entry.meta, f"{entry.type}: {values[0]!r} ska vara en .md- eller .txt-fil i bokföringens mapp {root}", entry))
+    if (root is not None and not path.is_relative_to(root)) or path.suffix not in TEXT_SUFFIXES:
+        where = f" i bokföringens mapp {root}" if root is not None else ""
+        errors.append(ReportTextError(entry.meta, f"{entry.type}: {values[0]!r} ska vara en .md- eller .txt-fil{where}", entry))
         return None
     try:
         text = path.read_text(encoding="utf-8")
@@ -121,5 +122,16 @@ def read_report_texts(
     return ReportTexts(management_report, principles), []
 
 
-__all__ = ["MANAGEMENT_REPORT_TYPE", "PRINCIPLES_TYPE", "ReportTextError", "ReportTexts", "markdown_as_html",
+def check_text_directives(entries: Iterable[Directive]) -> list[ReportTextError]:
+    """Every text directive in the books names a readable, non-empty .md or .txt file (for
+    ``bean-check``; which folder it must lie in and whether a year has its texts is checked
+    when the report is made)."""
+    errors: list[ReportTextError] = []
+    for entry in entries:
+        if isinstance(entry, Custom) and entry.type in (MANAGEMENT_REPORT_TYPE, PRINCIPLES_TYPE):
+            _read(entry, None, errors)
+    return errors
+
+
+__all__ = ["check_text_directives", "MANAGEMENT_REPORT_TYPE", "PRINCIPLES_TYPE", "ReportTextError", "ReportTexts", "markdown_as_html",
            "read_report_texts"]

@@ -375,3 +375,36 @@ def test_build_refuses_with_every_reason(books):
         build_annual_document(entries, options, 2021)
     assert any("Förvaltningsberättelsen för 2021 saknas" in problem for problem in refusal.value.problems)
     assert any("Styrelsen för 2021 saknas" in problem for problem in refusal.value.problems)
+
+
+def test_bean_check_names_a_broken_board_or_text_directive(tmp_path):
+    ledger = tmp_path / "main.beancount"
+    ledger.write_text(ledger_text("""
+    2021-05-10 custom "styrelse" "Anna Andersson"
+      roll: "ordförande"
+    2021-05-10 custom "styrelse" "Bo Berg"
+      roll: "ordförande"
+    2021-05-10 custom "revisor" 12
+    2021-12-31 custom "förvaltningsberättelse" "saknas.md"
+    2021-01-01 custom "redovisningsprinciper" "principer.pdf"
+    """, plugins='plugin "bergslaget_plugins.report_parts_check"'), encoding="utf-8")
+    completed = subprocess.run([str(Path(sys.executable).parent / "bean-check"), str(ledger)], capture_output=True, text=True)
+    assert completed.returncode != 0
+    output = completed.stdout + completed.stderr
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    # The board of a day with two chairs is named at its first member.
+    for needle, message in (('"Anna Andersson"', "ska ha precis en ordförande"), ('"revisor" 12', "personens namn"),
+                            ('"saknas.md"', "finns inte"), ('"principer.pdf"', ".md- eller .txt-fil")):
+        number = next(index for index, line in enumerate(lines, start=1) if needle in line)
+        assert re.search(rf"main\.beancount:{number}:.*{re.escape(message)}", output), (needle, output)
+
+
+def test_the_books_board_and_texts_pass_bean_check(books):
+    from bergslaget_plugins.board import check_board_directives
+    from bergslaget_plugins.report_texts import check_text_directives
+
+    entries, errors, _ = books
+    assert errors == []
+    customs = [entry.type for entry in entries if getattr(entry, "type", None) in ("styrelse", "revisor")]
+    assert customs.count("styrelse") == 18 and customs.count("revisor") == 1
+    assert check_board_directives(entries) == [] and check_text_directives(entries) == []

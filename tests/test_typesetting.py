@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 from pypdf import PdfReader
@@ -49,3 +50,18 @@ def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path):
         write_atomically(target, "text, not bytes")  # type: ignore[arg-type]
     assert target.read_bytes() == b"gammal"
     assert [path.name for path in tmp_path.iterdir()] == ["arsredovisning.pdf"]
+
+
+def test_without_pango_the_pdf_command_says_what_to_install(monkeypatch, tmp_path, capsys):
+    """WeasyPrint's import fails where Pango is missing (here: made to fail); nothing is written."""
+    from bergslaget_plugins import cli
+    from bergslaget_plugins.typesetting import TypesettingUnavailable
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    with pytest.raises(TypesettingUnavailable, match="apt-get install libpango-1.0-0 libpangoft2-1.0-0"):
+        html_to_pdf("<p>x</p>")
+    target = tmp_path / "ar.pdf"
+    assert cli.main(["report", "--year", "2022", "--format", "pdf", "-o", str(target)]) == 2
+    assert "apt-get install libpango-1.0-0" in capsys.readouterr().err
+    assert not target.exists()
+    assert cli.main(["report", "--year", "2022"]) == 0  # the text report needs no Pango
