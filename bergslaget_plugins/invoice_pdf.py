@@ -111,6 +111,7 @@ h1 { font-size: 20pt; letter-spacing: 0.08em; margin: 0; text-align: right; }
 table.rader { width: 100%; border-collapse: collapse; margin-top: 9mm; }
 table.rader th { border-bottom: 1.2pt solid #111; text-align: left; padding: 3pt 4pt; font-size: 8.5pt; }
 table.rader td { padding: 3pt 4pt; vertical-align: top; border-bottom: 0.4pt solid #bbb; }
+table.rader td:first-child { width: 40mm; }
 .belopp { text-align: right; white-space: nowrap; }
 .underlag td { font-size: 8.5pt; color: #222; }
 .summa td { font-weight: bold; font-size: 11pt; border-bottom: 1.2pt solid #111; border-top: 1.2pt solid #111; }

@@ -81,7 +81,8 @@ def copy_of_books(tmp_path: Path, complete_register: bool = True) -> Path:
                     and "\n  orgnr:" not in block:
                 lines = block.split("\n")
                 end = next(i for i, line in enumerate(lines[1:], 1) if not line.startswith("  "))
-                lines[end:end] = [f'  orgnr: "{valid_number(900 + serial)}"', '  kalla: "test"']
+                sourced = any(line.startswith("  kalla:") for line in lines[1:end])
+                lines[end:end] = [f'  orgnr: "{valid_number(900 + serial)}"'] + ([] if sourced else ['  kalla: "test"'])
                 block = "\n".join(lines)
             completed.append(block)
         register.write_text("".join(completed), encoding="utf-8")
