@@ -5,14 +5,12 @@ beside the main file and names it as the end of the lock chain in the main file;
 then on the ``lock_check`` plugin makes bean-check fail on any change to the year.
 
 Refused, with nothing written, unless: the books load without errors; the year has its
-year-end directive (``custom "bokslut"``); every earlier year with a year-end directive
+year-end directive (``custom "bokslut"``); the year's checklist (``bergslaget check --year
+YEAR``, :mod:`bergslaget_plugins.year_check`) has nothing ✗; every earlier year with a year-end directive
 is locked; no later year is locked; the year is not locked already (after an unlock,
 ``custom "upplåst år"``, it may be locked again). After writing, the books are loaded
 again; if they do not load cleanly with the new record (for instance because the main
 file does not include ``YEAR/*.beancount``), both files are put back as they were.
-
-(The brief's further condition, that ``bergslaget check --year YEAR`` reports nothing
-wrong, waits for that command: it is not in the project yet.)
 """
 
 from __future__ import annotations
@@ -37,6 +35,7 @@ from bergslaget_plugins.locking import (
     verification_digest,
 )
 from bergslaget_plugins.typesetting import write_atomically
+from bergslaget_plugins.year_check import TO_DO, year_checklist
 
 RECORD_FILE_NAME = "las.beancount"
 
@@ -53,12 +52,16 @@ class LockWritten:
     record: Path
 
 
-def _refusals(entries: list[Directive], year: int) -> list[str]:
+def _refusals(entries: list[Directive], options: dict[str, Any], year: int, folder: Path) -> list[str]:
     state, _ = read_lock_state(entries)
     year_ends, _ = year_end_directives(entries)
     problems = []
     if year not in year_ends:
         problems.append(f'Räkenskapsåret {year} har inget bokslut (custom "bokslut" {year}-12-31); lås efter bokslutet')
+    else:
+        checklist = year_checklist(entries, options, year, folder)
+        problems += [f"bergslaget check --year {year}: {TO_DO} {item.title}: {item.finding}"
+                     for item in checklist.items if item.status == TO_DO]
     if state.is_locked(year):
         problems.append(f"Räkenskapsåret {year} är redan låst")
     later = [other for other in state.locked_years() if other > year]
@@ -80,8 +83,8 @@ def _replace_line(text: str, lineno: int, expected: str, new_line: str) -> str |
 
 def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
     """Write the record of ``year`` and the chain's end; LockRefused (or BooksHaveErrors) when refused."""
-    entries, _ = load_books(ledger)
-    problems = _refusals(entries, year)
+    entries, options = load_books(ledger)
+    problems = _refusals(entries, options, year, ledger.resolve().parent)
     if problems:
         raise LockRefused(f"Räkenskapsåret {year} kan inte låsas:\n" + "".join(f"  - {problem}\n" for problem in problems))
     state, _ = read_lock_state(entries)

@@ -279,6 +279,22 @@ def test_lock_is_refused_while_an_earlier_year_is_open(tmp_path, capsys):
     assert not (folder / "2022" / "las.beancount").exists() and main.read_text(encoding="utf-8") == before
 
 
+def test_lock_is_refused_while_the_years_checklist_has_something_to_do(tmp_path, capsys):
+    folder = tmp_path / "ledger"
+    shutil.copytree(BOOKS, folder, ignore=shutil.ignore_patterns("las.beancount"))
+    main = folder / "main.beancount"
+    assert lock(main, 2021)[0] == 0
+    invoices = folder / "2022" / "leverantorsfakturor.beancount"
+    edit(invoices, '2022-01-01 * "Borlänge kommun" "Lokalhyra januari 2022, Borlänge"',
+         '2022-01-01 ! "Borlänge kommun" "Lokalhyra januari 2022, Borlänge"')
+    before = main.read_text(encoding="utf-8")
+    assert messages(main) == []
+    assert lock(main, 2022)[0] == 1
+    error = capsys.readouterr().err
+    assert "bergslaget check --year 2022: ✗" in error and "!-markerade" in error
+    assert not (folder / "2022" / "las.beancount").exists() and main.read_text(encoding="utf-8") == before
+
+
 def test_lock_is_refused_for_books_with_errors(books_copy, capsys):
     invoices = books_copy.parent / "2022" / "leverantorsfakturor.beancount"
     edit(invoices, "Expenses:5010-Lokalhyra  1563 SEK", "Expenses:6110-Kontorsmateriel  1563 SEK")
