@@ -138,13 +138,30 @@ def result_disposition(report: AnnualReport, chart: Chart) -> Table:
     return Table("Förslag till disposition av resultatet", ("Kronor",), rows)
 
 
-def build_annual_document(entries: Sequence[Directive], options: Mapping[str, Any], year: int) -> AnnualDocument:
-    """The document for ``year``; ReportError with every reason if a part cannot be made."""
-    problems: list[str] = []
+@dataclass(frozen=True)
+class DocumentParts:
+    """What the document takes from the books besides the figures; ``problems`` if a part is missing."""
+
+    organisation: Organisation | None
+    texts: ReportTexts | None
+    board: Board | None
+    problems: tuple[str, ...]
+
+
+def read_parts(entries: Sequence[Directive], options: Mapping[str, Any], year: int) -> DocumentParts:
+    """The association's facts, the texts and the board for ``year`` (cheap: no figures are computed)."""
     organisation, organisation_errors = read_organisation(entries)
     texts, text_errors = read_report_texts(entries, options, year)
     board, board_errors = read_board(entries, year)
-    problems.extend(_problem(error) for error in (*organisation_errors, *text_errors, *board_errors))
+    problems = tuple(_problem(error) for error in (*organisation_errors, *text_errors, *board_errors))
+    return DocumentParts(organisation, texts, board, problems)
+
+
+def build_annual_document(entries: Sequence[Directive], options: Mapping[str, Any], year: int) -> AnnualDocument:
+    """The document for ``year``; ReportError with every reason if a part cannot be made."""
+    parts = read_parts(entries, options, year)
+    problems = list(parts.problems)
+    organisation, texts, board = parts.organisation, parts.texts, parts.board
     chart, _ = read_chart(entries, options)
     totals = query_posting_totals(entries, options)
     reports: list[AnnualReport] = []
@@ -169,5 +186,5 @@ def build_annual_document(entries: Sequence[Directive], options: Mapping[str, An
     )
 
 
-__all__ = ["AnnualDocument", "OVERVIEW_YEARS", "build_annual_document", "equity_changes", "multi_year_overview",
+__all__ = ["AnnualDocument", "DocumentParts", "read_parts", "OVERVIEW_YEARS", "build_annual_document", "equity_changes", "multi_year_overview",
            "result_disposition"]

@@ -261,6 +261,16 @@ def test_pdf_endpoint_downloads_the_document(client, slug):
     assert client.post(f"/{slug}/extension/Arsredovisning/pdf?time=2022").status_code in (401, 405)  # GET only
 
 
+def test_page_links_the_document_only_for_a_year_that_has_its_parts(client, slug):
+    links_2022 = [unquote(link) for link in get(client, f"/{slug}/extension/Arsredovisning/?time=2022").links]
+    assert f"/{slug}/extension/Arsredovisning/pdf?time=2022" in links_2022
+    shown = get(client, f"/{slug}/extension/Arsredovisning/?time=2021")
+    assert not any("/Arsredovisning/pdf" in link for link in shown.links)
+    assert "kan inte upprättas för 2021 förrän böckerna har" in shown.text
+    assert "Förvaltningsberättelsen för 2021 saknas" in shown.text and "Styrelsen för 2021 saknas" in shown.text
+    assert shown.tables["Resultaträkning"]  # the statements are shown all the same
+
+
 @pytest.mark.parametrize("endpoint", ["pdf", "utskrift"])
 def test_document_endpoints_refuse_a_year_without_its_texts(client, slug, endpoint):
     response = client.get(f"/{slug}/extension/Arsredovisning/{endpoint}?time=2021")

@@ -46,7 +46,7 @@ from fava.context import g
 from fava.ext import FavaExtensionBase, extension_endpoint
 
 from bergslaget_plugins import dashboards, load_memo
-from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document
+from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document, read_parts
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart
 from bergslaget_plugins.dashboards import ChartData, Period
 from bergslaget_plugins.fee_invoices import invoice_document
@@ -329,6 +329,8 @@ class AnnualReportPage:
     report: AnnualReport | None
     problems: tuple[str, ...]
     statements: tuple[StatementView, ...] = ()
+    #: Why the document to sign (PDF, HTML) cannot be made for the year: a missing text, board, ...
+    document_problems: tuple[str, ...] = ()
 
 
 class Arsredovisning(_Page, FavaExtensionBase):
@@ -350,7 +352,8 @@ class Arsredovisning(_Page, FavaExtensionBase):
             self.statement_view(report.balance_sheet, period, chart),
             *(self.statement_view(note, period, chart, note_rows=True) for note in report.notes),
         )
-        return AnnualReportPage(period, report, (), views)
+        parts = read_parts(self.ledger.all_entries, self.ledger.options, period.year)
+        return AnnualReportPage(period, report, (), views, parts.problems)
 
     def download_url(self, endpoint: str, period: Period) -> str:
         # Fava's url_for takes the endpoint name as its first argument, so this one is built by hand.
