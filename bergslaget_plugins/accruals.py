@@ -399,24 +399,22 @@ def periodise(
         for link in entry.links
     }
     all_errors: list[Any] = []
-    output: list[Directive] = []
-    for entry in entries:
+    # Sources get their link in their place; the generated entries come last (Beancount sorts them in).
+    output: list[Directive] = list(entries)
+    generated: list[Directive] = []
+    for index, entry in enumerate(entries):
         if not _is_source(entry):
-            output.append(entry)
             continue
         assert isinstance(entry, Transaction)
         link = _link_for(entry)
         if link in done:
-            output.append(entry)
             continue
         plan = _plan(entry, settings, types, link)
         all_errors.extend(plan.messages)
         if plan.generated:
-            output.append(with_link(entry, link))
-            output.extend(plan.generated)
-        else:
-            output.append(entry)
-    return output, all_errors
+            output[index] = with_link(entry, link)
+            generated.extend(plan.generated)
+    return output + generated, all_errors
 
 
 __all__ = ["AccrualError", "AccrualSettings", "periodise"]

@@ -290,11 +290,13 @@ def earnings_accounts(options: Mapping[str, Any]) -> tuple[str, str]:
 def postings_missing_counterparty(entries: Iterable[Directive], chart: Chart) -> list[ChartError]:
     """Postings on note accounts without a fixed row that do not name their ``motpart``."""
     errors: list[ChartError] = []
+    # Decided once per account, not once per posting.
+    needing = {account for account in chart.accounts if chart.needs_counterparty(account)}
     for entry in entries:
         if not isinstance(entry, Transaction):
             continue
         for posting in entry.postings:
-            if not chart.needs_counterparty(posting.account):
+            if posting.account not in needing:
                 continue
             counterparty = (posting.meta or {}).get(COUNTERPARTY_KEY)
             if not isinstance(counterparty, str) or not counterparty.strip():

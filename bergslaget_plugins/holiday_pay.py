@@ -164,18 +164,29 @@ def _balance(postings: list[tuple[datetime.date, Decimal]], date: datetime.date)
     return sum((number for posted, number in postings if posted <= date), Decimal(0))
 
 
-def _postings_to(entries: Iterable[Directive], account: str) -> list[tuple[datetime.date, Decimal]]:
-    """(date, SEK amount) of every posting to ``account`` or its sub-accounts."""
-    found = []
+def _postings_to(entries: Iterable[Directive], *accounts: str) -> list[list[tuple[datetime.date, Decimal]]]:
+    """For each of ``accounts``: (date, SEK amount) of every posting to it or its sub-accounts.
+
+    One pass over the postings for all the accounts; which of them a posting's account
+    belongs to is decided once per account.
+    """
+    found: list[list[tuple[datetime.date, Decimal]]] = [[] for _ in accounts]
+    belongs_to: dict[str, tuple[int, ...]] = {}
     for entry in entries:
         if not isinstance(entry, Transaction):
             continue
         for entry_posting in entry.postings:
-            if entry_posting.account != account and not entry_posting.account.startswith(account + ":"):
+            name = entry_posting.account
+            indexes = belongs_to.get(name)
+            if indexes is None:
+                indexes = belongs_to[name] = tuple(
+                    index for index, account in enumerate(accounts) if name == account or name.startswith(account + ":"))
+            if not indexes:
                 continue
             units = entry_posting.units
             if units is not None and units.currency == CURRENCY and isinstance(units.number, Decimal):
-                found.append((entry.date, units.number))
+                for index in indexes:
+                    found[index].append((entry.date, units.number))
     return found
 
 
@@ -238,8 +249,7 @@ def book_holiday_pay_liability(
         if isinstance(entry, Custom) and entry.type == FACT_TYPE:
             by_date.setdefault(entry.date, []).append(entry)
 
-    liability_postings = _postings_to(entries, settings.semesterloneskuld)
-    fee_postings = _postings_to(entries, settings.sociala_avgifter_skuld)
+    liability_postings, fee_postings = _postings_to(entries, settings.semesterloneskuld, settings.sociala_avgifter_skuld)
     generated: list[Directive] = []
     for date in sorted(by_date):
         facts: list[EmployeeLiability] = []

@@ -93,7 +93,7 @@ def booked_fee_invoices(entries: list[Directive]) -> dict[tuple[str, int], Trans
     """Fee invoices in the books, by (member, fee year)."""
     booked: dict[tuple[str, int], Transaction] = {}
     for entry in entries:
-        if isinstance(entry, Transaction) and entry.meta:
+        if isinstance(entry, Transaction) and entry.meta and MEMBER_KEY in entry.meta:
             member, year = entry.meta.get(MEMBER_KEY), entry.meta.get(FEE_YEAR_KEY)
             if isinstance(member, str) and isinstance(year, (int, Decimal)) and not isinstance(year, bool):
                 booked.setdefault((member, int(year)), entry)
@@ -109,10 +109,15 @@ def _place(meta: dict[str, Any]) -> str:
 
 
 def books_reach(entries: list[Directive]) -> datetime.date | None:
-    """The date of the latest confirmed transaction written by the accountant (or imported)."""
-    dates = [entry.date for entry in entries
-             if isinstance(entry, Transaction) and entry.flag != flags.FLAG_WARNING and not is_generated(entry)]
-    return max(dates) if dates else None
+    """The date of the latest confirmed transaction written by the accountant (or imported).
+
+    ``entries`` are in date order, as Beancount gives them to plugins: the search starts
+    from the end.
+    """
+    for entry in reversed(entries):
+        if isinstance(entry, Transaction) and entry.flag != flags.FLAG_WARNING and not is_generated(entry):
+            return entry.date
+    return None
 
 
 def due_fee_years(register: Register, reach: datetime.date) -> list[int]:

@@ -39,6 +39,7 @@ Felplacerade bokslutsdirektiv rapporteras av bokslutspluginen (year_end), inte h
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -82,12 +83,16 @@ def premiums_by_year(entries: Iterable[Directive], accounts: Iterable[str]) -> d
     """Sum of SEK postings per calendar year to ``accounts`` (and their sub-accounts)."""
     roots = tuple(accounts)
     sums: dict[int, Decimal] = {}
+    is_premium: dict[str, bool] = {}  # decided once per account, not once per posting
     for entry in entries:
         if not isinstance(entry, Transaction):
             continue
         for entry_posting in entry.postings:
             account = entry_posting.account
-            if not any(account == root or account.startswith(root + ":") for root in roots):
+            matches = is_premium.get(account)
+            if matches is None:
+                matches = is_premium[account] = any(account == root or account.startswith(root + ":") for root in roots)
+            if not matches:
                 continue
             units = entry_posting.units
             if units is None or units.currency != CURRENCY or not isinstance(units.number, Decimal):
@@ -96,12 +101,10 @@ def premiums_by_year(entries: Iterable[Directive], accounts: Iterable[str]) -> d
     return sums
 
 
-def _already_booked(entries: Iterable[Directive], closing: Custom) -> bool:
-    """True if this rule already booked the year (the plugin ran before on these entries)."""
-    return any(
-        isinstance(entry, Transaction) and entry.date == closing.date and (entry.meta or {}).get(RULE_KEY) == RULE
-        for entry in entries
-    )
+def _booked_dates(entries: Iterable[Directive], closing_dates: set[datetime.date]) -> set[datetime.date]:
+    """Closing dates on which this rule already booked (the plugin ran before on these entries)."""
+    return {entry.date for entry in entries
+            if isinstance(entry, Transaction) and entry.date in closing_dates and (entry.meta or {}).get(RULE_KEY) == RULE}
 
 
 def _tax_entry(closing: Custom, premiums: Decimal, rate: Rate, settings: PensionTaxSettings) -> Transaction | None:
@@ -131,12 +134,13 @@ def book_special_payroll_tax(
     errors: list[Any] = list(rates.errors_for([settings.procentsats]))
     closings, _ = year_end_directives(entries)  # misplaced ones are reported by year_end
     premiums = premiums_by_year(entries, settings.pensionspremier)
+    already_booked = _booked_dates(entries, {closing.date for closing in closings.values()})
 
     generated: list[Directive] = []
     for year in sorted(closings):
         closing = closings[year]
         year_premiums = premiums.get(year, Decimal(0))
-        if not year_premiums or _already_booked(entries, closing):
+        if not year_premiums or closing.date in already_booked:
             continue
         rate = rates.require(settings.procentsats, year, closing)
         if not isinstance(rate, Rate):

@@ -88,7 +88,8 @@ def number_verifications(
     errors: list[VerificationError] = []
     numbers: dict[tuple[int, str], dict[int, Transaction]] = defaultdict(dict)
     to_number: dict[tuple[int, str], list[Transaction]] = defaultdict(list)
-    for entry in entries:
+    position: dict[int, int] = {}  # where each entry to number stands in ``entries``, by id
+    for index, entry in enumerate(entries):
         if not isinstance(entry, Transaction) or entry.flag in _AUTOMATIC_FLAGS:
             continue
         verification = entry.meta.get(VERIFICATION_KEY)
@@ -98,15 +99,17 @@ def number_verifications(
                 errors.append(VerificationError(entry.meta, f"Serien {requested} är inte en serie för genererade verifikationer", entry))
                 continue
             to_number[(entry.date.year, requested)].append(entry)
+            position[id(entry)] = index
             continue
         if verification is None:
             errors.append(VerificationError(entry.meta, "Transaktionen saknar verifikationsnummer (ver)", entry))
             continue
-        parsed = parse_verification(verification)
-        if parsed is None:
+        match = VERIFICATION_PATTERN.match(verification) if isinstance(verification, str) else None
+        if match is None:
             errors.append(VerificationError(entry.meta, f"Ogiltigt verifikationsnummer {verification!r} (serie och nummer, t.ex. A12)", entry))
             continue
-        series, number = parsed
+        series, digits = match.groups()  # as parse_verification, without a call per entry
+        number = int(digits)
         if series in settings.genererade_serier and SERIES_KEY not in entry.meta:
             errors.append(VerificationError(entry.meta, f"Serien {series} är reserverad för genererade verifikationer", entry))
             continue
@@ -125,9 +128,8 @@ def number_verifications(
                            else f"{series}{expected}–{series}{number - 1}")
                 errors.append(VerificationError(seen[number].meta, f"Lucka i verifikationsserie {series} {year}: {missing} saknas", seen[number]))
             expected = number + 1
-    assigned: dict[int, Transaction] = {}
+    result = list(entries)
     for (_, series), pending in to_number.items():
         for number, entry in enumerate(sorted(pending, key=_generation_order), start=1):
-            assigned[id(entry)] = entry._replace(meta={**entry.meta, VERIFICATION_KEY: f"{series}{number}"})
-    result = [assigned.get(id(entry), entry) for entry in entries]
+            result[position[id(entry)]] = entry._replace(meta={**entry.meta, VERIFICATION_KEY: f"{series}{number}"})
     return result, list(config_errors) + errors

@@ -1,34 +1,55 @@
-"""Benchmark: load time, report time and peak memory on synthetic books of our shape.
+"""Benchmark: the project's load, its plugins, the report and the Fava pages on synthetic books.
 
-    .venv/bin/python tests/benchmark.py 10000 100000
+    .venv/bin/python tests/benchmark.py 10000 100000          # sizes in transactions
+    .venv/bin/python tests/benchmark.py --repeat 5 --fava-upto 0 1000000
 
 For each size it writes books with the real chart of accounts, rates, member register,
-budget, saved queries, plugins and year-end directives of ``ledger/``, and that many
-synthetic transactions over 2021–2022 (supplier invoices and payments, customer invoices
-with VAT and payments, salaries, bank fees, all with verification numbers and
-counterparties), then, in a fresh Python process per size, measures:
+budget, saved queries, plugins, Fava extension and year-end directives of ``ledger/``, and
+that many synthetic transactions over 2021–2022 (supplier invoices and payments, customer
+invoices with VAT and payments, salaries, all with verification numbers and
+counterparties), and the same books without the ``plugin`` lines. Then it measures, each
+load in a fresh Python process, compared runs interleaved (the order alternating) and
+repeated:
 
-- load: ``beancount.loader.load_file`` with all plugins (the books as bean-check sees them);
-- report: ``build_annual_report`` for 2022 (query and statements);
-- peak memory: the process's maximum resident set size.
+- plain load: ``loader.load_file`` of the books without our plugins, as the project loads
+  (``books.collector_paused``), against the load of the same books with all plugins;
+- report: ``build_annual_report`` for 2022 after the load (query and statements), and the
+  peak resident memory of that process;
+- whole process: ``bergslaget report BOOKS --year 2022`` against ``bean-check BOOKS``
+  (both with Beancount's load cache off), wall-clock time;
+- Fava (sizes up to ``--fava-upto``): ``serve``'s app with Fava's test client; after a
+  first request of every page (which computes the figures), each extension page and
+  Fava's own ``api/income_statement`` data request, requested in turns, ``--requests``
+  times each.
 
-The goal (issue 2): the report takes well under 30 % of the load time at 100 000
-transactions. Results are recorded in the README; this is not a test and asserts nothing.
+It prints the machine (cores, load average, Python and package versions) and a Markdown
+table: the median of the runs with min–max. The goals (issue 14) are in README "Prestanda"
+with the recorded results; this is not a test and asserts nothing but that the books load
+without errors.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime
+import importlib.metadata
 import json
+import os
+import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 REPOSITORY = Path(__file__).resolve().parent.parent
 LEDGER = REPOSITORY / "ledger"
-STATIC_FILES = ("kontoplan.beancount", "satser.beancount", "medlemsregister.beancount", "fragor.beancount")
+STATIC_FILES = ("forening.beancount", "kontoplan.beancount", "satser.beancount", "medlemsregister.beancount", "fragor.beancount")
 
 SUPPLIERS = [("Borlänge kommun", "Expenses:6530-Redovisningstjänster"), ("Falun Borlänge regionen", "Expenses:6590-Övriga-externa-tjänster"),
              ("Triatech IT AB", "Expenses:6540-IT-tjänster"), ("Bliwa", "Expenses:6310-Företagsförsäkringar"),
@@ -37,12 +58,22 @@ SUPPLIERS = [("Borlänge kommun", "Expenses:6530-Redovisningstjänster"), ("Falu
 CUSTOMERS = ["Region Dalarna", "Tåg i Bergslagen", "Dalarna Science Park", "Hitachi Energy Sweden AB", "Sandvik AB"]
 
 
+#: Lines of ledger/main.beancount that refer to folders the synthetic books do not have.
+_LEFT_OUT = ("import-config", "import-dirs", "documents", "include ")
+
+
 def _main_file(books: Path) -> str:
     main = (LEDGER / "main.beancount").read_text()
-    head = main.split('include "kontoplan.beancount"')[0]
-    head = "\n".join(line for line in head.splitlines() if "fava-" not in line and "documents" not in line)
+    head = "\n".join(line for line in main.splitlines() if not any(word in line for word in _LEFT_OUT))
     includes = "".join(f'include "{name}"\n' for name in (*STATIC_FILES, "budget.beancount", "synthetic.beancount"))
     return head + "\n" + includes
+
+
+def plain_main_file(main: Path) -> Path:
+    """The same books without the ``plugin`` lines, next to ``main``."""
+    plain = main.with_name("utan-plugins.beancount")
+    plain.write_text("".join(line for line in main.read_text().splitlines(keepends=True) if not line.startswith("plugin ")))
+    return plain
 
 
 def write_books(folder: Path, transactions: int, seed: int = 2022) -> Path:
@@ -114,43 +145,168 @@ def write_books(folder: Path, transactions: int, seed: int = 2022) -> Path:
     return folder / "main.beancount"
 
 
-MEASURE = r"""
+
+LOAD = r"""
 import json, os, resource, sys, time
 os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
 from beancount import loader
-loader.initialize(use_cache=False)
+from beancount.core.data import Transaction
+from bergslaget_plugins.books import collector_paused
 from bergslaget_plugins.statements import build_annual_report
+loader.initialize(use_cache=False)
 started = time.perf_counter()
-entries, errors, options = loader.load_file(sys.argv[1])
+with collector_paused():
+    entries, errors, options = loader.load_file(sys.argv[1])
 loaded = time.perf_counter()
-report = build_annual_report(entries, options, 2022)
-reported = time.perf_counter()
-print(json.dumps({
-    "errors": len(errors),
-    "transactions": sum(1 for e in entries if type(e).__name__ == "Transaction"),
-    "load_seconds": round(loaded - started, 2),
-    "report_seconds": round(reported - loaded, 2),
-    "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-}))
+result = {"load": loaded - started, "errors": [e.message for e in errors[:3]],
+          "transactions": sum(1 for e in entries if isinstance(e, Transaction))}
+if sys.argv[2] == "report":
+    build_annual_report(entries, options, 2022)
+    result["report"] = time.perf_counter() - loaded
+result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(result))
 """
 
+FAVA = r"""
+import json, sys, time
+from pathlib import Path
+from typing import Any, TypeVar
+from bergslaget_plugins.serve import make_app
+app = make_app(Path(sys.argv[1]))
+client = app.test_client()
+slug = app.config["LEDGERS"].first_slug()
+pages = {"api/income_statement": "api/income_statement", "Årsredovisning": "extension/Arsredovisning/",
+         "Budget": "extension/Budget/", "Medlemsavgifter": "extension/Medlemsavgifter/", "Översikt": "extension/Oversikt/"}
+times = {name: [] for name in pages}
+first = {}
+for name, page in pages.items():
+    started = time.perf_counter()
+    response = client.get(f"/{slug}/{page}?time=2022")
+    first[name] = time.perf_counter() - started
+    assert response.status_code == 200, (name, response.status_code)
+for _ in range(int(sys.argv[2])):
+    for name, page in pages.items():
+        started = time.perf_counter()
+        response = client.get(f"/{slug}/{page}?time=2022")
+        times[name].append(time.perf_counter() - started)
+        assert response.status_code == 200, (name, response.status_code)
+print(json.dumps({"first": first, "warm": times}))
+"""
 
-def measure(transactions: int) -> dict[str, float]:
+_ENVIRONMENT = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"}
+
+
+def _run_json(arguments: Sequence[str]) -> dict[str, Any]:
+    completed = subprocess.run(arguments, capture_output=True, text=True, env=_ENVIRONMENT)
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(arguments[:3])} ...: {completed.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _wall_clock(arguments: Sequence[str]) -> float:
+    started = time.perf_counter()
+    completed = subprocess.run(arguments, capture_output=True, text=True, env=_ENVIRONMENT)
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(arguments)}: {completed.stdout[-1000:]}{completed.stderr[-2000:]}")
+    return elapsed
+
+
+def interleaved(runs: dict[str, Callable[[], T]], repeat: int) -> dict[str, list[T]]:
+    """Each run ``repeat`` times, in turns, the order reversed every other round."""
+    results: dict[str, list[T]] = {name: [] for name in runs}
+    for round_number in range(repeat):
+        order = list(runs) if round_number % 2 == 0 else list(reversed(runs))
+        for name in order:
+            results[name].append(runs[name]())
+    return results
+
+
+def spread(values: Sequence[float], scale: float = 1.0, digits: int = 2) -> str:
+    """Median with min–max: ``7.41 (7.20–7.90)``."""
+    median = statistics.median(values) * scale
+    if len(values) == 1:
+        return f"{median:.{digits}f}"
+    return f"{median:.{digits}f} ({min(values) * scale:.{digits}f}–{max(values) * scale:.{digits}f})"
+
+
+def measure(transactions: int, repeat: int, fava: bool, requests: int) -> dict[str, str]:
+    """The table's cells for one size."""
+    bin_folder = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as folder:
         main = write_books(Path(folder), transactions)
-        completed = subprocess.run([sys.executable, "-c", MEASURE, str(main)], capture_output=True, text=True, check=True)
-    return json.loads(completed.stdout)
+        plain = plain_main_file(main)
+        loads = interleaved({
+            "plain": lambda: _run_json([sys.executable, "-c", LOAD, str(plain), "load"]),
+            "plugins": lambda: _run_json([sys.executable, "-c", LOAD, str(main), "report"]),
+        }, repeat)
+        processes = interleaved({
+            "bean-check": lambda: _wall_clock([str(bin_folder / "bean-check"), str(main)]),
+            "report": lambda: _wall_clock([str(bin_folder / "bergslaget"), "report", str(main), "--year", "2022"]),
+        }, repeat)
+        pages = _run_json([sys.executable, "-c", FAVA, str(main), str(requests)]) if fava else None
+    for run in loads["plugins"]:
+        if run["errors"]:
+            raise SystemExit(f"The synthetic books have errors: {run['errors']}")
+    plain_seconds = [run["load"] for run in loads["plain"]]
+    plugin_seconds = [run["load"] for run in loads["plugins"]]
+    report_seconds = [run["report"] for run in loads["plugins"]]
+    bean_check, report_process = processes["bean-check"], processes["report"]
+    cells = {
+        "transaktioner": f"{loads['plugins'][0]['transactions']:,}".replace(",", " "),
+        "laddning utan plugins (s)": spread(plain_seconds),
+        "laddning med alla plugins (s)": spread(plugin_seconds),
+        "med plugins ÷ utan (per omgång)": spread([p / q for p, q in zip(plugin_seconds, plain_seconds)], digits=3),
+        "rapporten (`build_annual_report`, s)": spread(report_seconds),
+        "rapporten ÷ laddning med plugins": spread([r / p for r, p in zip(report_seconds, plugin_seconds)], digits=3),
+        "`bean-check`, hela processen (s)": spread(bean_check),
+        "`bergslaget report`, hela processen (s)": spread(report_process),
+        "`bergslaget report` ÷ `bean-check` (per omgång)": spread([r / b for r, b in zip(report_process, bean_check)], digits=3),
+        "högsta minne, laddning + rapport (MiB)": spread([run["peak_rss_mib"] for run in loads["plugins"]], digits=0),
+    }
+    if pages is not None:
+        warm: dict[str, list[float]] = pages["warm"]
+        for name, values in warm.items():
+            label = "Favas egen `api/income_statement`" if name.startswith("api/") else f"Fava-sidan {name}"
+            cells[f"{label}, varm (ms)"] = spread(values, scale=1000, digits=0)
+        own = statistics.median(warm["api/income_statement"])
+        worst = max(statistics.median(values) for name, values in warm.items() if not name.startswith("api/"))
+        cells["långsammaste sidan ÷ `api/income_statement` (medianer)"] = f"{worst / own:.2f}"
+        first: dict[str, float] = pages["first"]
+        cells["första anropet efter laddning, Årsredovisning / Översikt (ms)"] = (
+            f"{first['Årsredovisning'] * 1000:.0f} / {first['Översikt'] * 1000:.0f}")
+    return cells
 
 
-def main(sizes: list[int]) -> None:
-    print("| transaktioner | laddning (s) | rapport (s) | rapport/laddning | högsta minne (MiB) | fel |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    for size in sizes:
-        result = measure(size)
-        share = result["report_seconds"] / result["load_seconds"]
-        print(f"| {result['transactions']:,} | {result['load_seconds']} | {result['report_seconds']} | {share:.0%} "
-              f"| {result['peak_rss_mib']} | {result['errors']} |".replace(",", " "))
+def machine() -> str:
+    """What the figures were measured on."""
+    versions = ", ".join(f"{name} {importlib.metadata.version(name)}" for name in ("beancount", "beanquery", "fava"))
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} kärnor, "
+            f"belastning (1/5/15 min) {load}, Python {platform.python_version()}, {versions}")
+
+
+def main(arguments: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Mät laddning, plugins, rapport och Fava-sidor på syntetiska böcker.")
+    parser.add_argument("sizes", nargs="*", type=int, default=[10000, 100000], help="antal transaktioner")
+    parser.add_argument("--repeat", type=int, default=3, help="körningar av varje jämförd laddning och process")
+    parser.add_argument("--requests", type=int, default=10, help="anrop av varje Fava-sida")
+    parser.add_argument("--fava-upto", type=int, default=100000, help="Fava mäts bara upp till så många transaktioner")
+    args = parser.parse_args(arguments)
+    print(f"Före: {machine()}", flush=True)
+    columns = []
+    for size in args.sizes:
+        columns.append(measure(size, args.repeat, size <= args.fava_upto, args.requests))
+        print(f"  {size} klar: {machine()}", file=sys.stderr, flush=True)
+    print(f"Efter: {machine()}")
+    print(f"Medianer (min–max) av {args.repeat} körningar; Fava: {args.requests} anrop per sida.\n")
+    labels = list(dict.fromkeys(label for cells in columns for label in cells))
+    print("| | " + " | ".join(cells["transaktioner"] for cells in columns) + " |")
+    print("|---|" + "---:|" * len(columns))
+    for label in labels[1:]:
+        print(f"| {label} | " + " | ".join(cells.get(label, "–") for cells in columns) + " |")
 
 
 if __name__ == "__main__":
-    main([int(argument) for argument in sys.argv[1:]] or [10000, 100000])
+    main()

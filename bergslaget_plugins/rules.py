@@ -1,0 +1,140 @@
+"""The association's rules as one plugin line: each rule runs as if it had its own line,
+but Beancount sorts all the entries once, after the last rule, instead of after each.
+
+    plugin "bergslaget_plugins.rules"
+
+does what these lines do, in this order (:data:`RULES`)::
+
+    plugin "bergslaget_plugins.membership_fees"
+    plugin "bergslaget_plugins.accruals"
+    plugin "bergslaget_plugins.holiday_pay"
+    plugin "bergslaget_plugins.pension_tax"
+    plugin "bergslaget_plugins.year_end"
+    plugin "bergslaget_plugins.invoice_documents"
+    plugin "bergslaget_plugins.verification_numbers"
+    plugin "bergslaget_plugins.chart_of_accounts"
+
+Each rule gets the entries sorted by date, with what the earlier rules booked in its
+place, exactly as with its own plugin line (Beancount sorts after every plugin line, and
+with about a hundred thousand entries each sort costs as much as a rule's own work).
+Here, only the few entries a rule adds are put in their places (:func:`in_date_order`).
+
+A rule's settings go under its module's last name::
+
+    plugin "bergslaget_plugins.rules" "{'verification_numbers': {'genererade_serier': ('MA', 'PE', 'BO')}}"
+
+A rule that fails with an exception is reported as Beancount reports a failing plugin,
+and the next rule gets the entries from before it. A new rule that must see the
+generated entries of these rules, or that they must see, belongs in :data:`RULES`.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import importlib
+import itertools
+import operator
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from beancount.core.data import Directive, entry_sortkey, new_metadata
+
+__plugins__ = ("apply_rules",)
+
+#: The rules, in the order they run: later rules see the entries of earlier ones.
+RULES: tuple[str, ...] = (
+    "bergslaget_plugins.membership_fees",
+    "bergslaget_plugins.accruals",
+    "bergslaget_plugins.holiday_pay",
+    "bergslaget_plugins.pension_tax",
+    "bergslaget_plugins.year_end",
+    "bergslaget_plugins.invoice_documents",
+    "bergslaget_plugins.verification_numbers",
+    "bergslaget_plugins.chart_of_accounts",
+)
+
+_Plugin = Callable[..., tuple[list[Directive], list[Any]]]
+
+
+class RulesError(NamedTuple):
+    """Settings of the rules plugin that cannot be read, or a rule that failed."""
+
+    source: dict[str, Any]
+    message: str
+    entry: None
+
+
+def in_date_order(before: Sequence[Directive], after: list[Directive]) -> list[Directive]:
+    """``after`` (a rule's result on the sorted ``before``) sorted as Beancount sorts.
+
+    The entries of ``before`` that ``after`` keeps are still in order (a rule adds entries
+    and may replace one by a copy with other metadata, never with another date); only the
+    added ones are put in place, each by binary search. Copies that stand where their
+    originals stood, with the same date, kind and line, are in place already; so are the
+    entries of a rule that appends what it adds, which is the quick case.
+    """
+    prefix = after[: len(before)]
+    if len(after) >= len(before) and all(
+        entry_sortkey(prefix[index]) == entry_sortkey(before[index])
+        for index in itertools.compress(range(len(before)), map(operator.is_not, before, prefix))
+    ):
+        # The rule kept every entry in its place (or a copy of it) and appended the new ones.
+        kept, added = prefix, after[len(before):]
+        if not added:
+            return after
+    else:
+        known = set(map(id, before))
+        added = [entry for entry in after if id(entry) not in known]
+        if not added:
+            return after
+        added_ids = set(map(id, added))
+        kept = [entry for entry in after if id(entry) not in added_ids]
+    for entry in sorted(added, key=entry_sortkey):
+        bisect.insort_right(kept, entry, key=entry_sortkey)
+    return kept
+
+
+def _settings(config: str | None) -> tuple[dict[str, str | None], list[RulesError]]:
+    """The settings text for each rule, by the rule's module's last name."""
+    source = new_metadata("<plugin>", 0, {"plugin": __name__})
+    names = {rule.rsplit(".", 1)[-1] for rule in RULES}
+    try:
+        raw = ast.literal_eval(config) if config and config.strip() else {}
+    except (ValueError, SyntaxError) as error:
+        return {}, [RulesError(source, f"{__name__}: inställningen är ingen Python-literal: {error}", None)]
+    if not isinstance(raw, dict) or not all(isinstance(key, str) for key in raw):
+        return {}, [RulesError(source, f"{__name__}: inställningen ska vara en ordlista regel → inställningar", None)]
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        return {}, [RulesError(source, f"{__name__}: okända regler: {', '.join(unknown)} (kända: {', '.join(sorted(names))})", None)]
+    return {name: value if isinstance(value, str) or value is None else repr(value) for name, value in raw.items()}, []
+
+
+def apply_rules(
+    entries: list[Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[Directive], list[Any]]:
+    """Run every rule of :data:`RULES` in order; see the module documentation."""
+    settings, errors = _settings(config)
+    if errors:
+        return entries, list(errors)
+    all_errors: list[Any] = []
+    for rule in RULES:
+        module = importlib.import_module(rule)
+        rule_config = settings.get(rule.rsplit(".", 1)[-1])
+        for function_name in module.__plugins__:
+            function: _Plugin = getattr(module, function_name)
+            arguments = () if rule_config is None else (rule_config,)
+            try:
+                result, rule_errors = function(entries, options_map, *arguments)
+            except Exception:  # a failing rule is reported as Beancount reports a failing plugin
+                text = traceback.format_exc().replace("\n", "\n  ")
+                all_errors.append(RulesError(new_metadata("<load>", 0), f'Error applying plugin "{rule}": {text}', None))
+                continue
+            all_errors.extend(rule_errors)
+            entries = in_date_order(entries, result)
+    return entries, all_errors
+
+
+__all__ = ["RULES", "RulesError", "apply_rules", "in_date_order"]
