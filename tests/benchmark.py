@@ -50,6 +50,8 @@ T = TypeVar("T")
 REPOSITORY = Path(__file__).resolve().parent.parent
 LEDGER = REPOSITORY / "ledger"
 STATIC_FILES = ("forening.beancount", "kontoplan.beancount", "satser.beancount", "medlemsregister.beancount", "fragor.beancount")
+#: Files the static ones name (the association's accounting principles).
+NAMED_FILES = ("redovisningsprinciper.md",)
 
 SUPPLIERS = [("Borlänge kommun", "Expenses:6530-Redovisningstjänster"), ("Falun Borlänge regionen", "Expenses:6590-Övriga-externa-tjänster"),
              ("Triatech IT AB", "Expenses:6540-IT-tjänster"), ("Bliwa", "Expenses:6310-Företagsförsäkringar"),
@@ -79,7 +81,7 @@ def plain_main_file(main: Path) -> Path:
 def write_books(folder: Path, transactions: int, seed: int = 2022) -> Path:
     """Synthetic books with ``transactions`` transactions; returns the main file."""
     generator = random.Random(seed)
-    for name in STATIC_FILES:
+    for name in (*STATIC_FILES, *NAMED_FILES):
         (folder / name).write_text((LEDGER / name).read_text())
     (folder / "budget.beancount").write_text((LEDGER / "2022" / "budget.beancount").read_text())
     (folder / "main.beancount").write_text(_main_file(folder))
