@@ -244,3 +244,15 @@ def test_annual_report_document_prints_without_layout_breaks(page, fava_url):
     text = "\n".join("\n".join(lines) for lines in pages)
     for number in range(2, len(pages) + 1):
         assert f"Sida {number} av {len(pages)}" in text
+
+
+def test_bokslut_checklist(page, fava_url):
+    open_page(page, f"{fava_url}/extension/Bokslut/?time=2022")
+    assert page.locator("h2").first.inner_text() == "Bokslut 2022"
+    assert page.locator(".sammanfattning").inner_text() == "Allt klart för 2022."
+    row = page.locator('table[data-titel="Checklista 2022"] tbody tr').filter(has_text="Bokslutsdirektiv")
+    assert [" ".join(text.split()) for text in row.locator("td").all_inner_texts()][:3] == [
+        "✓", "Bokslutsdirektiv", "Årsbokslut 2022"]
+    assert page.locator('table[data-titel="Checklista 2022"] tr[data-status="✗"]').count() == 0
+    assert page.locator('table[data-titel="Checklista 2022"] tbody tr').count() == 13
+    screenshot(page, "bokslut")

@@ -28,7 +28,7 @@ from bergslaget_plugins.render import document_as_html, report_as_csv
 from bergslaget_plugins.serve import make_app
 from bergslaget_plugins.statements import AnnualReport, build_annual_report
 
-PAGES = ("Arsredovisning", "Budget", "Medlemsavgifter", "Oversikt")
+PAGES = ("Arsredovisning", "Budget", "Medlemsavgifter", "Oversikt", "Bokslut")
 
 
 # -- a small HTML reader for the pages' tables and links --------------------------------------------
@@ -534,3 +534,34 @@ def test_generated_entries_are_in_favas_journal_linked_to_their_source(client, s
     assert "Hyra kv 1 2023" in journal and "title='ver: A112'" in journal
     assert journal.count("title='ver: PE") == 4  # moved to 1710 on payment, released January–March
     assert "Assets:1710-Förutbetalda-hyreskostnader" in journal
+
+
+# -- Bokslut: the year's checklist ------------------------------------------------------------------
+
+@pytest.mark.parametrize("year", [2021, 2022])
+def test_bokslut_page_shows_the_checklist_of_the_year(client, slug, books, year):
+    from bergslaget_plugins.year_check import year_checklist
+
+    entries, _, options = books
+    checklist = year_checklist(entries, options, year, LEDGER.parent)
+    shown = get(client, f"/{slug}/extension/Bokslut/?time={year}")
+    assert f"Allt klart för {year}." in shown.text
+    rows = shown.rows(f"Checklista {year}")
+    assert rows[0] == ["Status", "Punkt", "Besked", "Gör", "Var"]
+    assert [row[:3] for row in rows[1:]] == [[item.status, item.title, item.finding] for item in checklist.items]
+    assert ["✓", "Bokslutsdirektiv", f"Årsbokslut {year}", "", f"{year}/bokslut.beancount:" + ("6" if year == 2021 else "3")] in rows
+
+
+def test_bokslut_page_escapes_what_the_books_say(tmp_path):
+    import shutil
+
+    shutil.copytree(LEDGER.parent, tmp_path / "ledger")
+    year_end = tmp_path / "ledger" / "2022" / "bokslut.beancount"
+    year_end.write_text(year_end.read_text(encoding="utf-8").replace(
+        '"Årsbokslut 2022"', '"<script>alert(1)</script> Årsbokslut"'), encoding="utf-8")
+    app = create_app([str(tmp_path / "ledger" / "main.beancount")], read_only=True, load=True)
+    client = app.test_client()
+    shown = get(client, f"/{app.config['LEDGERS'].first_slug()}/extension/Bokslut/?time=2022")
+    assert ["✓", "Bokslutsdirektiv", "<script>alert(1)</script> Årsbokslut"] in [row[:3] for row in shown.rows("Checklista 2022")]
+    raw = client.get(f"/{app.config['LEDGERS'].first_slug()}/extension/Bokslut/?time=2022").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in raw and "&lt;script&gt;alert(1)&lt;/script&gt;" in raw

@@ -2,7 +2,7 @@
 
     2020-01-01 custom "fava-extension" "bergslaget_plugins.fava_ext"
 
-adds four pages to Fava's sidebar:
+adds these pages to Fava's sidebar:
 
 - **Årsredovisning** (``Arsredovisning``): resultaträkning with the previous year and
   the budget, balansräkning and Not 1–5, from ``statements.build_annual_report`` (the
@@ -17,6 +17,7 @@ adds four pages to Fava's sidebar:
   --archive``), else made from the books on request (``.../Medlemsavgifter/faktura?nummer=2022101``,
   only for invoices booked in the books).
 - **Översikt** (``Oversikt``): key figures, the bank balance and income and costs per month.
+- **Bokslut**: the year's checklist (``bokslut.py``, from ``year_check.py``).
 
 The year is the one of Fava's time filter (``?time=2022``); without a filter the last
 closed year. Account and advanced filters are ignored: the pages always cover the
@@ -535,3 +536,6 @@ class Oversikt(_Page, FavaExtensionBase):
                 figures.append(KeyFigure(row.label, row.values[1], year_end))
         figures.append(KeyFigure("Obetalda medlemsavgifter", fees.outstanding + fees.older_outstanding, f"per {fees.as_of}"))
         return OverviewPage(period, tuple(figures), charts, ())
+
+
+from bergslaget_plugins.fava_ext.bokslut import Bokslut  # noqa: E402,F401  (a page of its own module)
