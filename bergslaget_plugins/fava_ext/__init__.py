@@ -219,6 +219,10 @@ class StatementView:
     accounts: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
 
 
+#: The first line of a page that refuses books with errors.
+BOOKS_HAVE_ERRORS = "Bokföringen har fel; rätta dem först (bean-check visar samma fel):"
+
+
 class _Page:
     """What all pages share: the period from the time filter, links into Fava, formatting,
     and the figures of the loaded books, computed once per load (``load_memo.FIGURES``)."""
@@ -265,6 +269,17 @@ class _Page:
 
     def load_errors(self) -> int:
         return len(self.ledger.errors)
+
+    def book_errors(self) -> tuple[str, ...]:
+        """Beancount's errors (the loader's and the plugins', as bean-check and the CLI see them)
+        as ``file:line: message``; not Fava's own (options, import configuration)."""
+        return tuple(f"{(error.source or {}).get('filename')}:{(error.source or {}).get('lineno')}: {error.message}"
+                     for error in self.ledger.load_errors)
+
+    def refusal(self) -> tuple[str, ...]:
+        """Why the page shows no figures: the books have errors (like the CLI, which refuses them); empty if none."""
+        errors = self.book_errors()
+        return (BOOKS_HAVE_ERRORS, *errors) if errors else ()
 
     def errors_url(self) -> str:
         return url_for("report", report_name="errors")
@@ -341,6 +356,8 @@ class Arsredovisning(_Page, FavaExtensionBase):
 
     def page(self) -> AnnualReportPage:
         period = self.period()
+        if self.refusal():
+            return AnnualReportPage(period, None, self.refusal())
         if period is None:
             return AnnualReportPage(None, None, ("Bokföringen har inga transaktioner.",))
         try:
@@ -378,10 +395,9 @@ class Arsredovisning(_Page, FavaExtensionBase):
 
     def _document_or_problems(self) -> AnnualDocument | Response:
         """The year's annual report document, or a refusal: the books have errors or a part is missing."""
-        if self.ledger.errors:
+        if self.book_errors():
             text = ("Årsredovisningen upprättas inte: bokföringen har fel; rätta dem först:\n"
-                    + "".join(f"- {(error.source or {}).get('filename')}:{(error.source or {}).get('lineno')}: "
-                              f"{error.message}\n" for error in self.ledger.errors))
+                    + "".join(f"- {error}\n" for error in self.book_errors()))
             return Response(text, status=409, mimetype="text/plain")
         period = self.period()
         problems: Sequence[str] = ("Bokföringen har inga transaktioner.",)
@@ -430,6 +446,8 @@ class Budget(_Page, FavaExtensionBase):
 
     def page(self) -> BudgetPage:
         period = self.period()
+        if self.refusal():
+            return BudgetPage(period, None, None, self.refusal())
         if period is None:
             return BudgetPage(None, None, None, ("Bokföringen har inga transaktioner.",))
         try:
@@ -447,8 +465,9 @@ class Medlemsavgifter(_Page, FavaExtensionBase):
     report_title = "Medlemsavgifter"
 
     def page(self) -> dashboards.FeeOverview | None:
+        """The year's fee invoices; None when there is no year or the books have errors (see ``refusal``)."""
         period = self.period()
-        if period is None:
+        if period is None or self.refusal():
             return None
         return self.fee_overview(period)
 
@@ -500,6 +519,8 @@ class Oversikt(_Page, FavaExtensionBase):
 
     def page(self) -> OverviewPage:
         period = self.period()
+        if self.refusal():
+            return OverviewPage(period, (), (), self.refusal())
         if period is None:
             return OverviewPage(None, (), (), ("Bokföringen har inga transaktioner.",))
         entries, options = self.ledger.all_entries, self.ledger.options
