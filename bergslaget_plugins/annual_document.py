@@ -10,6 +10,9 @@
   them (``statements.build_annual_report``);
 - the board members who sign and the auditor (``board.py``).
 
+A year without its year-end directive (``custom "bokslut"``, see ``fiscal.py``) gives a
+draft: marked "Utkast" on the title page and in the footer of every page.
+
 :func:`build_annual_document` refuses (``ReportError``) with every reason at once when a
 part is missing or the report's own checks fail; there is no document with a gap.
 ``render.document_as_html`` and ``render.document_as_pdf`` print it.
@@ -30,6 +33,7 @@ from typing import Any
 
 from beancount.core.data import Directive
 
+from bergslaget_plugins import fiscal
 from bergslaget_plugins.board import Board, read_board
 from bergslaget_plugins.chart import INCOME_STATEMENT, RESULT_LABEL, SECTIONS_BY_TITLE, Chart, read_chart
 from bergslaget_plugins.organisation import Organisation, read_organisation
@@ -62,6 +66,8 @@ class AnnualDocument:
     disposition: Table
     texts: ReportTexts
     board: Board
+    #: No year-end (``custom "bokslut"``) for the year yet: the document is a draft, not to be signed.
+    draft: bool = False
 
 
 def _problem(error: Any) -> str:
@@ -183,6 +189,7 @@ def build_annual_document(entries: Sequence[Directive], options: Mapping[str, An
         disposition=result_disposition(report, chart),
         texts=texts,
         board=board,
+        draft=year not in fiscal.year_end_directives(entries)[0],
     )
 
 

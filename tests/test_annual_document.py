@@ -101,6 +101,7 @@ def test_every_published_figure_is_in_the_pdf(pages):
 
 def test_title_page_names_the_association_the_year_and_the_seat(pages):
     title_page = pages[0]
+    assert not any("tkast" in line for line in title_page)  # 2022 has its year-end: no draft
     assert "Intresseföreningen Bergslaget" in title_page
     assert "Årsredovisning för räkenskapsåret 2022" in title_page
     assert "Organisationsnummer 885501-2327" in title_page
@@ -295,6 +296,14 @@ def test_a_minimal_set_of_books_makes_a_document(tmp_path):
     assert "Året i korthet." in text and "Enligt K2." in text
     assert "Anna Andersson" in text and "Bo Berg" not in text and "Cecilia Carlsson" in text
     assert re.search(r"^Resultat 0 0 100$", text, flags=re.M)
+    # No year-end directive for 2021 in these books: a draft, said on the title page and on every page.
+    pages = pdf_pages((tmp_path / "ar.pdf").read_bytes())
+    assert "Utkast – bokslutet för 2021 är inte gjort; skrivs inte under" in pages[0]
+    assert all(lines[-1].startswith("UTKAST · Testföreningen, 885501-2327 · Årsredovisning 2021 Sida") for lines in pages[1:])
+    ledger.write_text(ledger.read_text(encoding="utf-8") + '\n2021-12-31 custom "bokslut" "Årsbokslut 2021"\n', encoding="utf-8")
+    completed = run_report(str(ledger), "--year", "2021", "--format", "pdf", "-o", "ar.pdf", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert "UTKAST" not in "\n".join("\n".join(lines) for lines in pdf_pages((tmp_path / "ar.pdf").read_bytes()))
 
 
 def test_the_boards_text_is_shown_as_text_never_as_markup(tmp_path):
