@@ -38,6 +38,8 @@ __plugins__ = ("refuse_markup",)
 MARKUP_REPLACEMENTS = {"<": "\u2039", ">": "\u203a"}
 #: What the books refuse: the character that opens an element (or a comment, or a script).
 MARKUP_CHARACTERS = frozenset("<")
+#: The one character :func:`_transaction_is_clean` looks for (it must learn any other).
+(_MARKUP,) = MARKUP_CHARACTERS
 _TRANSLATION = str.maketrans(MARKUP_REPLACEMENTS)
 
 
@@ -90,6 +92,28 @@ def _texts(entry: Directive) -> Iterator[tuple[str, str]]:
                 yield f"Konteringens metadata {key}", value
 
 
+def _transaction_is_clean(entry: Transaction) -> bool:
+    """A quick screen for the many transactions: True if no text of ``entry`` can hold ``<``.
+
+    It looks at more than :func:`_texts` does (every text metadata value, file names too),
+    so an entry it passes has nothing :func:`_texts` would find; a posting's metadata that
+    is only Beancount's own file and line is skipped without looking at the values.
+    """
+    if (entry.payee and _MARKUP in entry.payee) or (entry.narration and _MARKUP in entry.narration):
+        return False
+    for value in (entry.meta or {}).values():
+        if type(value) is str and _MARKUP in value:
+            return False
+    for posting in entry.postings:
+        meta = posting.meta
+        if not meta or (len(meta) == 2 and "filename" in meta and "lineno" in meta):
+            continue
+        for value in meta.values():
+            if type(value) is str and _MARKUP in value:
+                return False
+    return True
+
+
 def _neutral_entry(entry: Directive) -> Directive:
     changes: dict[str, Any] = {"meta": _neutral_meta(entry.meta)}
     if isinstance(entry, Transaction):
@@ -117,6 +141,9 @@ def refuse_markup(
     errors: list[MarkupError] = []
     checked: list[Directive] = []
     for entry in entries:
+        if type(entry) is Transaction and _transaction_is_clean(entry):
+            checked.append(entry)
+            continue
         found = [(what, text) for what, text in _texts(entry) if has_markup(text)]
         if not found:
             checked.append(entry)

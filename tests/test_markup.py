@@ -134,3 +134,21 @@ def test_sie_import_neutralises_markup():
     text = convert(document, check_document(document)).text
     assert "script" in text
     assert not has_markup(text)
+
+
+def test_markup_in_a_generated_postings_metadata_is_found():
+    """The quick screen of transactions skips only postings whose metadata is Beancount's file and line."""
+    from bergslaget_plugins.generated import generated_transaction, posting
+    from bergslaget_plugins.markup import refuse_markup
+
+    source = {"filename": "main.beancount", "lineno": 7}
+    clean = generated_transaction(source, datetime.date(2022, 12, 31), "Rent", [
+        posting("Assets:1510-Kundfordringar", Decimal(5), {"filename": "<x>", "lineno": 1}),
+        posting("Income:3994-Medlemsavgifter", Decimal(-5))], rule="prov", series="BO")
+    marked = generated_transaction(source, datetime.date(2022, 12, 31), "Märkt", [
+        posting("Assets:1510-Kundfordringar", Decimal(5), {"motpart": ATTACK, "faktura": "1"}),
+        posting("Income:3994-Medlemsavgifter", Decimal(-5))], rule="prov", series="BO")
+    checked, errors = refuse_markup([clean, marked], {})
+    assert checked[0] is clean
+    assert [error.message.split(" innehåller")[0] for error in errors] == ["Konteringens metadata motpart"]
+    assert not has_markup(checked[1].postings[0].meta["motpart"])
