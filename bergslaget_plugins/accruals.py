@@ -403,7 +403,8 @@ def periodise(
     output: list[Directive] = list(entries)
     generated: list[Directive] = []
     for index, entry in enumerate(entries):
-        if not _is_source(entry):
+        # Most entries have no period: skip them without a call.
+        if not isinstance(entry, Transaction) or not entry.meta or PERIOD_KEY not in entry.meta or not _is_source(entry):
             continue
         assert isinstance(entry, Transaction)
         link = _link_for(entry)

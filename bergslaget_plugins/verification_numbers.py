@@ -89,13 +89,14 @@ def number_verifications(
     numbers: dict[tuple[int, str], dict[int, Transaction]] = defaultdict(dict)
     to_number: dict[tuple[int, str], list[Transaction]] = defaultdict(list)
     position: dict[int, int] = {}  # where each entry to number stands in ``entries``, by id
+    generated_series = frozenset(settings.genererade_serier)
     for index, entry in enumerate(entries):
         if not isinstance(entry, Transaction) or entry.flag in _AUTOMATIC_FLAGS:
             continue
         verification = entry.meta.get(VERIFICATION_KEY)
         requested = entry.meta.get(SERIES_KEY)
         if verification is None and isinstance(requested, str):
-            if requested not in settings.genererade_serier:
+            if requested not in generated_series:
                 errors.append(VerificationError(entry.meta, f"Serien {requested} är inte en serie för genererade verifikationer", entry))
                 continue
             to_number[(entry.date.year, requested)].append(entry)
@@ -110,7 +111,7 @@ def number_verifications(
             continue
         series, digits = match.groups()  # as parse_verification, without a call per entry
         number = int(digits)
-        if series in settings.genererade_serier and SERIES_KEY not in entry.meta:
+        if series in generated_series and SERIES_KEY not in entry.meta:
             errors.append(VerificationError(entry.meta, f"Serien {series} är reserverad för genererade verifikationer", entry))
             continue
         seen = numbers[(entry.date.year, series)]
