@@ -560,3 +560,4 @@ class Oversikt(_Page, FavaExtensionBase):
 
 
 from bergslaget_plugins.fava_ext.bokslut import Bokslut  # noqa: E402,F401  (a page of its own module)
+from bergslaget_plugins.fava_ext.revision import Revision  # noqa: E402,F401  (a page of its own module)
