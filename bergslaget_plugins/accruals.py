@@ -57,14 +57,15 @@ inga meddelanden; bara en inställning som inte går att läsa är ett fel::
 
     plugin "bergslaget_plugins.accruals" "{'sma_poster': 'periodisera'}"
 
-Inställningar (alla har standardvärden som passar kontoplanen)::
+Kontona är de som har rollerna i kontoplanen (se ``bergslaget_plugins.roles``):
+``förutbetalda-kostnader`` (1790), ``förutbetalda-hyreskostnader`` (1710, för
+kontot med rollen ``lokalhyra``, 5010), ``förutbetalda-intäkter`` (2970),
+``upplupna-kostnader`` (2990) och ``upplupna-intäkter`` (1790); de ska vara
+balanskonton.
+
+Inställningar (alla har standardvärden)::
 
     plugin "bergslaget_plugins.accruals" "{
-      'forutbetalda_kostnader': {'Expenses:5010-Lokalhyra': 'Assets:1710-Förutbetalda-hyreskostnader'},
-      'forutbetald_kostnad_standard': 'Assets:1790-Övriga-förutbetalda-kostnader',
-      'forutbetald_intakt': 'Liabilities:2970-Förutbetalda-intäkter',
-      'upplupen_kostnad': 'Liabilities:2990-Övriga-upplupna-kostnader',
-      'upplupen_intakt': 'Assets:1790-Övriga-förutbetalda-kostnader',
       'upplupna_kostnader_notrad': 'Upplupna kostnader',
       'upplupna_intakter_notrad': 'Upplupna intäkter',
       'max_avstand_manader': 12,
@@ -84,15 +85,15 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from beancount.core import account_types as account_types_lib
-from beancount.core.data import Directive, Posting, Transaction, new_metadata
+from beancount.core.data import Directive, Posting, Transaction
 from beancount.parser import options
 
-from bergslaget_plugins.config import ConfigError, check_account_name, parse_config
+from bergslaget_plugins.config import parse_config
 from bergslaget_plugins.generated import (
     RULE_KEY,
     VERIFICATION_KEY,
@@ -104,6 +105,7 @@ from bergslaget_plugins.generated import (
 )
 from bergslaget_plugins.money import CURRENCY, format_kronor
 from bergslaget_plugins.periods import PERIOD_KEY, Month, Period, PeriodError, allocate, parse_period
+from bergslaget_plugins.roles import AccountRoles, RoleError, plugin_source, roles_for_plugin
 
 __plugins__ = ("periodise",)
 
@@ -115,6 +117,12 @@ NOTE_ROW_KEY = "notpost"
 COUNTERPARTY_KEY = "motpart"
 
 SMALL_ITEM_CHOICES = ("periodisera", "avstå")
+#: Cost accounts whose prepaid part has its own account, by role: rent goes to 1710.
+PREPAID_ROLE_BY_COST_ROLE = {"lokalhyra": "förutbetalda-hyreskostnader"}
+PREPAID_COST_ROLE = "förutbetalda-kostnader"
+PREPAID_INCOME_ROLE = "förutbetalda-intäkter"
+ACCRUED_COST_ROLE = "upplupna-kostnader"
+ACCRUED_INCOME_ROLE = "upplupna-intäkter"
 
 #: Builds one generated transaction: (date, narration, postings) → entry.
 _MakeEntry = Callable[[datetime.date, str, list[Posting]], Transaction]
@@ -122,15 +130,8 @@ _MakeEntry = Callable[[datetime.date, str, list[Posting]], Transaction]
 
 @dataclass(frozen=True)
 class AccrualSettings:
-    """The plugin's settings; the defaults fit the association's chart of accounts."""
+    """The plugin's settings (the accounts are roles: :class:`AccrualAccounts`)."""
 
-    forutbetalda_kostnader: dict[str, str] = field(
-        default_factory=lambda: {"Expenses:5010-Lokalhyra": "Assets:1710-Förutbetalda-hyreskostnader"}
-    )
-    forutbetald_kostnad_standard: str = "Assets:1790-Övriga-förutbetalda-kostnader"
-    forutbetald_intakt: str = "Liabilities:2970-Förutbetalda-intäkter"
-    upplupen_kostnad: str = "Liabilities:2990-Övriga-upplupna-kostnader"
-    upplupen_intakt: str = "Assets:1790-Övriga-förutbetalda-kostnader"
     upplupna_kostnader_notrad: str = "Upplupna kostnader"
     upplupna_intakter_notrad: str = "Upplupna intäkter"
     max_avstand_manader: int = 12
@@ -138,11 +139,6 @@ class AccrualSettings:
     sma_poster: str = "periodisera"
 
     def __post_init__(self) -> None:
-        for name in ("forutbetald_kostnad_standard", "forutbetald_intakt", "upplupen_kostnad", "upplupen_intakt"):
-            check_account_name(name, getattr(self, name))
-        for result_account, prepaid_account in self.forutbetalda_kostnader.items():
-            check_account_name("forutbetalda_kostnader (nyckel)", result_account)
-            check_account_name(f"forutbetalda_kostnader[{result_account!r}]", prepaid_account)
         if self.max_avstand_manader < 0:
             raise ValueError("max_avstand_manader: får inte vara negativt")
         if self.k2_grans < 0:
@@ -152,6 +148,31 @@ class AccrualSettings:
         for name in ("upplupna_kostnader_notrad", "upplupna_intakter_notrad"):
             if not getattr(self, name).strip():
                 raise ValueError(f"{name}: får inte vara tom")
+
+
+class AccrualAccounts(NamedTuple):
+    """The balance-sheet accounts of the rule, from the chart's roles."""
+
+    #: Cost account → its own prepaid account (rent → 1710).
+    prepaid_by_cost_account: dict[str, str]
+    prepaid_cost: str
+    prepaid_income: str
+    accrued_cost: str
+    accrued_income: str
+
+    @classmethod
+    def of(cls, roles: AccountRoles) -> AccrualAccounts:
+        return cls(
+            {
+                cost: prepaid
+                for cost_role, prepaid_role in PREPAID_ROLE_BY_COST_ROLE.items()
+                if (cost := roles.get(cost_role)) is not None and (prepaid := roles.get(prepaid_role)) is not None
+            },
+            roles.account(PREPAID_COST_ROLE),
+            roles.account(PREPAID_INCOME_ROLE),
+            roles.account(ACCRUED_COST_ROLE),
+            roles.account(ACCRUED_INCOME_ROLE),
+        )
 
 
 class AccrualError(NamedTuple):
@@ -227,7 +248,11 @@ def _result_lines(
 
 
 def _plan(
-    source: Transaction, settings: AccrualSettings, types: account_types_lib.AccountTypes, link: str
+    source: Transaction,
+    settings: AccrualSettings,
+    accounts: AccrualAccounts,
+    types: account_types_lib.AccountTypes,
+    link: str,
 ) -> _Plan:
     def fail(message: str) -> _Plan:
         return _Plan([], [AccrualError(source.meta, f"Periodisering: {message}", source)])
@@ -286,23 +311,23 @@ def _plan(
 
     generated: list[Transaction] = []
     if prepaid_months:
-        generated.extend(_prepaid(lines, prepaid_months, prepaid_counterparty or "", settings, source, make))
+        generated.extend(_prepaid(lines, prepaid_months, prepaid_counterparty or "", accounts, source, make))
     for year in accrued_years:
-        generated.extend(_accrued(lines, year, note_row, settings, make))
+        generated.extend(_accrued(lines, year, note_row, settings, accounts, make))
     return _Plan(generated, messages)
 
 
-def _prepaid_account(line: _Line, settings: AccrualSettings) -> str:
+def _prepaid_account(line: _Line, accounts: AccrualAccounts) -> str:
     if line.is_income:
-        return settings.forutbetald_intakt
-    return settings.forutbetalda_kostnader.get(line.account, settings.forutbetald_kostnad_standard)
+        return accounts.prepaid_income
+    return accounts.prepaid_by_cost_account.get(line.account, accounts.prepaid_cost)
 
 
 def _prepaid(
     lines: list[_Line],
     months: list[Month],
     counterparty: str,
-    settings: AccrualSettings,
+    accounts: AccrualAccounts,
     source: Transaction,
     make: _MakeEntry,
 ) -> list[Transaction]:
@@ -313,7 +338,7 @@ def _prepaid(
     for line in lines:
         moved = sum((line.parts[month] for month in months), Decimal(0))
         if moved:
-            deferral.append(posting(_prepaid_account(line, settings), moved, motpart))
+            deferral.append(posting(_prepaid_account(line, accounts), moved, motpart))
             deferral.append(posting(line.account, -moved))
     entries = []
     if deferral:
@@ -325,14 +350,19 @@ def _prepaid(
             part = line.parts[month]
             if part:
                 release.append(posting(line.account, part))
-                release.append(posting(_prepaid_account(line, settings), -part, motpart))
+                release.append(posting(_prepaid_account(line, accounts), -part, motpart))
         if release:
             entries.append(make(month.last_day, f"Upplösning av {kind} för {month}", release))
     return entries
 
 
 def _accrued(
-    lines: list[_Line], year: int, note_row: str | None, settings: AccrualSettings, make: _MakeEntry
+    lines: list[_Line],
+    year: int,
+    note_row: str | None,
+    settings: AccrualSettings,
+    accounts: AccrualAccounts,
+    make: _MakeEntry,
 ) -> list[Transaction]:
     """Book what belongs to ``year`` and earlier at the year's end; reverse it the next day.
 
@@ -346,9 +376,9 @@ def _accrued(
         if not amount:
             continue
         if line.is_income:
-            account, label = settings.upplupen_intakt, settings.upplupna_intakter_notrad
+            account, label = accounts.accrued_income, settings.upplupna_intakter_notrad
         else:
-            account, label = settings.upplupen_kostnad, settings.upplupna_kostnader_notrad
+            account, label = accounts.accrued_cost, settings.upplupna_kostnader_notrad
         motpart = {COUNTERPARTY_KEY: note_row or label}
         accrual += [posting(line.account, amount), posting(account, -amount, motpart)]
         reversal += [posting(line.account, -amount), posting(account, amount, motpart)]
@@ -361,22 +391,20 @@ def _accrued(
     ]
 
 
-def _settings_account_errors(settings: AccrualSettings, types: account_types_lib.AccountTypes) -> list[ConfigError]:
-    """Settings whose accounts are on the wrong side (result account vs balance account)."""
-    source = new_metadata("<plugin>", 0, {"plugin": __name__})
+def _account_errors(
+    accounts: AccrualAccounts, types: account_types_lib.AccountTypes, source: dict[str, Any]
+) -> list[RoleError]:
+    """Roles given to an account on the wrong side (result account vs balance account)."""
     problems = []
-    balance = {
-        name: getattr(settings, name)
-        for name in ("forutbetald_kostnad_standard", "forutbetald_intakt", "upplupen_kostnad", "upplupen_intakt")
-    }
-    for result_account, prepaid_account in settings.forutbetalda_kostnader.items():
-        if account_types_lib.get_account_type(result_account) != types.expenses:
-            problems.append(f"forutbetalda_kostnader: {result_account} är inget kostnadskonto")
-        balance[f"forutbetalda_kostnader[{result_account!r}]"] = prepaid_account
-    for name, account in balance.items():
+    balance = [accounts.prepaid_cost, accounts.prepaid_income, accounts.accrued_cost, accounts.accrued_income]
+    for cost_account, prepaid_account in accounts.prepaid_by_cost_account.items():
+        if account_types_lib.get_account_type(cost_account) != types.expenses:
+            problems.append(f"{cost_account} (roll lokalhyra) är inget kostnadskonto")
+        balance.append(prepaid_account)
+    for account in balance:
         if not account_types_lib.is_balance_sheet_account(account, types):
-            problems.append(f"{name}: {account} är inget balanskonto")
-    return [ConfigError(source, f"{__name__}: {problem}", None) for problem in problems]
+            problems.append(f"{account} är inget balanskonto men har en roll för periodiseringens balansposter")
+    return [RoleError(source, f"{__name__}: {problem}", None) for problem in problems]
 
 
 def periodise(
@@ -387,9 +415,16 @@ def periodise(
     if settings is None:
         return entries, list(errors)
     types = options.get_account_types(options_map)
-    config_errors = _settings_account_errors(settings, types)
-    if config_errors:
-        return entries, list(config_errors)
+    if not any(_is_source(entry) for entry in entries):
+        return entries, []
+    needed = (PREPAID_COST_ROLE, PREPAID_INCOME_ROLE, ACCRUED_COST_ROLE, ACCRUED_INCOME_ROLE)
+    roles, role_errors = roles_for_plugin(entries, options_map, needed, __name__)
+    if roles is None:
+        return entries, list(role_errors)
+    accounts = AccrualAccounts.of(roles)
+    account_errors = _account_errors(accounts, types, plugin_source(options_map, __name__))
+    if account_errors:
+        return entries, list(account_errors)
 
     # Links of sources already periodised (the plugin ran before on these entries).
     done = {
@@ -410,7 +445,7 @@ def periodise(
         link = _link_for(entry)
         if link in done:
             continue
-        plan = _plan(entry, settings, types, link)
+        plan = _plan(entry, settings, accounts, types, link)
         all_errors.extend(plan.messages)
         if plan.generated:
             output[index] = with_link(entry, link)
@@ -418,4 +453,4 @@ def periodise(
     return output + generated, all_errors
 
 
-__all__ = ["AccrualError", "AccrualSettings", "periodise"]
+__all__ = ["AccrualAccounts", "AccrualError", "AccrualSettings", "periodise"]

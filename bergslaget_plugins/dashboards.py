@@ -40,7 +40,6 @@ from bergslaget_plugins import fiscal
 from bergslaget_plugins.budget import BudgetEntry, budget_for, read_budgets
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart, ReportLine, read_chart
 from bergslaget_plugins.generated import is_generated
-from bergslaget_plugins.membership_fees import FeeSettings
 from bergslaget_plugins.receivables import read_invoices
 from bergslaget_plugins.money import round_krona
 from bergslaget_plugins.statements import AnnualReport, PostingTotals, RowKind, build_annual_report, query_posting_totals
@@ -397,9 +396,9 @@ class FeeOverview:
 
 
 def fee_statuses(
-    entries: Sequence[Directive], as_of: datetime.date, receivable: str = FeeSettings.kundfordringar
+    entries: Sequence[Directive], as_of: datetime.date, receivable: str
 ) -> tuple[FeeStatus, ...]:
-    """Every member-fee invoice dated on or before ``as_of``, with what cleared it by then.
+    """Every member-fee invoice on ``receivable`` dated on or before ``as_of``, with what cleared it by then.
 
     The invoices and their payments are the receivables ledger (``receivables.read_invoices``);
     member-fee invoices are those with ``medlem`` and ``avgiftsar``, as the fee plugin and
@@ -426,9 +425,11 @@ def fee_statuses(
     return tuple(statuses)
 
 
-def fee_overview(entries: Sequence[Directive], year: int, as_of: datetime.date,
-                 receivable: str = FeeSettings.kundfordringar) -> FeeOverview:
-    """The fee year's invoices on ``as_of`` and any earlier year's invoices still unpaid then."""
+def fee_overview(entries: Sequence[Directive], year: int, as_of: datetime.date, receivable: str) -> FeeOverview:
+    """The fee year's invoices on ``as_of`` and any earlier year's invoices still unpaid then.
+
+    ``receivable`` is the account of the role ``kundfordringar`` (``roles.read_roles``).
+    """
     statuses = fee_statuses(entries, as_of, receivable)
     return FeeOverview(
         year=year,

@@ -29,15 +29,12 @@ metadata ``underlag``; skulden, avgifterna och procentsatsen i ``semesterlonesku
 ``sociala_avgifter`` och ``arbetsgivaravgift_procent``. Blir förändringen noll bokas
 ingenting.
 
-Inställningar (standardvärdena passar kontoplanen)::
+Kontona är de som har rollerna ``semesterlöneskuld`` (2920),
+``förändring-semesterlöneskuld`` (7290), ``beräknade-sociala-avgifter`` (2941) och
+``sociala-avgifter-semesterlöneskuld`` (7519) i kontoplanen (se
+``bergslaget_plugins.roles``). Inställningar (standardvärdet passar satserna)::
 
-    plugin "bergslaget_plugins.holiday_pay" "{
-      'semesterloneskuld': 'Liabilities:2920-Upplupna-semesterlöner',
-      'forandring_semesterloneskuld': 'Expenses:7290-Förändring-semesterlöneskuld',
-      'sociala_avgifter_skuld': 'Liabilities:2941-Beräknade-sociala-avgifter',
-      'sociala_avgifter_kostnad': 'Expenses:7519-Sociala-avgifter-semesterlöneskuld',
-      'avgiftssats': 'arbetsgivaravgift',
-    }"
+    plugin "bergslaget_plugins.holiday_pay" "{'avgiftssats': 'arbetsgivaravgift'}"
 
 Vid varje bokslut (``custom "bokslut"``, se ``bergslaget_plugins.fiscal``) ska
 semesterlöneskulden anges om föreningen har haft anställda: om skulden på 2920 inte är
@@ -63,11 +60,12 @@ from typing import Any, NamedTuple
 from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Transaction
 
-from bergslaget_plugins.config import check_account_name, parse_config
+from bergslaget_plugins.config import parse_config
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, format_swedish, round_krona
 from bergslaget_plugins.rates import EMPLOYER_CONTRIBUTION, Rate, build_rate_table
+from bergslaget_plugins.roles import AccountRoles, roles_for_plugin
 
 __plugins__ = ("book_holiday_pay_liability",)
 
@@ -77,26 +75,20 @@ SERIES = "BO"
 DAYS_KEY = "sparade_dagar"
 DAY_RATE_KEY = "dagsats"
 LIABILITY_KEY = "skuld"
+LIABILITY_ROLE = "semesterlöneskuld"
+LIABILITY_CHANGE_ROLE = "förändring-semesterlöneskuld"
+FEE_LIABILITY_ROLE = "beräknade-sociala-avgifter"
+FEE_COST_ROLE = "sociala-avgifter-semesterlöneskuld"
+ROLES = (LIABILITY_ROLE, LIABILITY_CHANGE_ROLE, FEE_LIABILITY_ROLE, FEE_COST_ROLE)
 
 
 @dataclass(frozen=True)
 class HolidayPaySettings:
-    """Accounts and the name of the rate; the defaults fit the chart of accounts."""
+    """The name of the rate; the default fits the rate table."""
 
-    semesterloneskuld: str = "Liabilities:2920-Upplupna-semesterlöner"
-    forandring_semesterloneskuld: str = "Expenses:7290-Förändring-semesterlöneskuld"
-    sociala_avgifter_skuld: str = "Liabilities:2941-Beräknade-sociala-avgifter"
-    sociala_avgifter_kostnad: str = "Expenses:7519-Sociala-avgifter-semesterlöneskuld"
     avgiftssats: str = EMPLOYER_CONTRIBUTION
 
     def __post_init__(self) -> None:
-        for name in (
-            "semesterloneskuld",
-            "forandring_semesterloneskuld",
-            "sociala_avgifter_skuld",
-            "sociala_avgifter_kostnad",
-        ):
-            check_account_name(name, getattr(self, name))
         if not self.avgiftssats.strip():
             raise ValueError("avgiftssats: får inte vara tom")
 
@@ -193,7 +185,7 @@ def _postings_to(entries: Iterable[Directive], *accounts: str) -> list[list[tupl
 def _book_date(
     facts: list[EmployeeLiability],
     rate: Rate,
-    settings: HolidayPaySettings,
+    roles: AccountRoles,
     liability_postings: list[tuple[datetime.date, Decimal]],
     fee_postings: list[tuple[datetime.date, Decimal]],
 ) -> Transaction | None:
@@ -207,13 +199,13 @@ def _book_date(
     postings = []
     if liability_change:
         postings += [
-            posting(settings.forandring_semesterloneskuld, liability_change),
-            posting(settings.semesterloneskuld, -liability_change),
+            posting(roles.account(LIABILITY_CHANGE_ROLE), liability_change),
+            posting(roles.account(LIABILITY_ROLE), -liability_change),
         ]
     if fee_change:
         postings += [
-            posting(settings.sociala_avgifter_kostnad, fee_change),
-            posting(settings.sociala_avgifter_skuld, -fee_change),
+            posting(roles.account(FEE_COST_ROLE), fee_change),
+            posting(roles.account(FEE_LIABILITY_ROLE), -fee_change),
         ]
     if not postings:
         return None
@@ -248,8 +240,13 @@ def book_holiday_pay_liability(
     for entry in entries:
         if isinstance(entry, Custom) and entry.type == FACT_TYPE:
             by_date.setdefault(entry.date, []).append(entry)
+    if not by_date and not year_end_directives(entries)[0]:
+        return entries, errors
+    roles, role_errors = roles_for_plugin(entries, options_map, ROLES, __name__)
+    if roles is None:
+        return entries, errors + role_errors
 
-    liability_postings, fee_postings = _postings_to(entries, settings.semesterloneskuld, settings.sociala_avgifter_skuld)
+    liability_postings, fee_postings = _postings_to(entries, roles.account(LIABILITY_ROLE), roles.account(FEE_LIABILITY_ROLE))
     generated: list[Directive] = []
     for date in sorted(by_date):
         facts: list[EmployeeLiability] = []
@@ -282,7 +279,7 @@ def book_holiday_pay_liability(
         if not isinstance(rate, Rate):
             errors.append(rate)
             continue
-        entry = _book_date(facts, rate, settings, liability_postings, fee_postings)
+        entry = _book_date(facts, rate, roles, liability_postings, fee_postings)
         if entry is not None:
             generated.append(entry)
     errors.extend(_year_ends_without_facts(entries, by_date, liability_postings))

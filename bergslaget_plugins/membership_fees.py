@@ -41,10 +41,10 @@ hand) is not booked again; if its amount differs from the rule's, that is an err
 Problems in the register are errors at their directive; the member concerned gets no
 invoice and all others are booked.
 
-Settings (optional)::
+The accounts are those of the roles ``kundfordringar`` and ``medlemsavgifter`` in the
+chart (``bergslaget_plugins.roles``). Settings (optional)::
 
-    plugin "bergslaget_plugins.membership_fees" "{'kundfordringar': 'Assets:1510-Kundfordringar',
-        'medlemsavgifter': 'Income:3994-Medlemsavgifter', 'serie': 'MA'}"
+    plugin "bergslaget_plugins.membership_fees" "{'serie': 'MA'}"
 """
 
 from __future__ import annotations
@@ -57,28 +57,25 @@ from typing import Any, NamedTuple
 from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.config import ConfigError, check_account_name, parse_config
+from bergslaget_plugins.config import ConfigError, parse_config
 from bergslaget_plugins.fees import FeeError, MemberFee, Register, compute_fees, invoice_date_of, read_register
 from bergslaget_plugins.generated import generated_transaction, is_generated, posting
 from bergslaget_plugins.money import format_swedish
 from bergslaget_plugins.receivables import invoice_link
+from bergslaget_plugins.roles import AccountRoles, RoleError, roles_for_plugin
 
 __plugins__ = ("book_membership_fees",)
 
 RULE_NAME = "medlemsavgift"
 MEMBER_KEY = "medlem"
 FEE_YEAR_KEY = "avgiftsar"
+RECEIVABLE_ROLE = "kundfordringar"
+INCOME_ROLE = "medlemsavgifter"
 
 
 @dataclass(frozen=True)
 class FeeSettings:
-    kundfordringar: str = "Assets:1510-Kundfordringar"
-    medlemsavgifter: str = "Income:3994-Medlemsavgifter"
     serie: str = "MA"
-
-    def __post_init__(self) -> None:
-        check_account_name("kundfordringar", self.kundfordringar)
-        check_account_name("medlemsavgifter", self.medlemsavgifter)
 
 
 class FeeConflictError(NamedTuple):
@@ -132,7 +129,7 @@ def due_fee_years(register: Register, reach: datetime.date) -> list[int]:
     return years
 
 
-def fee_invoice(fee: MemberFee, settings: FeeSettings) -> Transaction:
+def fee_invoice(fee: MemberFee, settings: FeeSettings, roles: AccountRoles) -> Transaction:
     """The invoice transaction for one member's fee."""
     member = fee.member
     meta: dict[str, Any] = {
@@ -157,8 +154,8 @@ def fee_invoice(fee: MemberFee, settings: FeeSettings) -> Transaction:
         fee.invoice_date,
         f"Medlemsavgift {fee.year}",
         [
-            posting(settings.kundfordringar, fee.fee, {"motpart": member.name}),
-            posting(settings.medlemsavgifter, -fee.fee),
+            posting(roles.account(RECEIVABLE_ROLE), fee.fee, {"motpart": member.name}),
+            posting(roles.account(INCOME_ROLE), -fee.fee),
         ],
         rule=RULE_NAME,
         series=settings.serie,
@@ -176,9 +173,12 @@ def book_membership_fees(
     if settings is None:
         return entries, list(config_errors)
     register, errors = read_register(entries)
-    errors_out: list[FeeError | FeeConflictError | ConfigError] = list(errors)
+    errors_out: list[FeeError | FeeConflictError | ConfigError | RoleError] = list(errors)
     if not register.rules:
         return entries, errors_out
+    roles, role_errors = roles_for_plugin(entries, options_map, (RECEIVABLE_ROLE, INCOME_ROLE), __name__)
+    if roles is None:
+        return entries, errors_out + role_errors
     reach = books_reach(entries)
     if reach is None:
         return entries, errors_out
@@ -190,9 +190,9 @@ def book_membership_fees(
         for fee in fees:
             existing = booked.get((fee.member.name, year))
             if existing is None:
-                new_entries.append(fee_invoice(fee, settings))
+                new_entries.append(fee_invoice(fee, settings, roles))
                 continue
-            amount = _invoice_amount(existing, settings.medlemsavgifter)
+            amount = _invoice_amount(existing, roles.account(INCOME_ROLE))
             if amount != fee.fee:
                 errors_out.append(FeeConflictError(
                     existing.meta,

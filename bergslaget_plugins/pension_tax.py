@@ -24,14 +24,11 @@ tar med alla konteringar pluginen får, också sådana som tidigare plugins skap
 Ett år utan premier, eller där skatten blir noll, bokas inte (och behöver ingen
 procentsats).
 
-Inställningar (standardvärdena passar kontoplanen)::
+Kontona är de som har rollerna ``pensionspremier`` (7411; flera konton får ha den),
+``särskild-löneskatt`` (7533) och ``beräknad-särskild-löneskatt`` (2943) i kontoplanen
+(se ``bergslaget_plugins.roles``). Inställningar (standardvärdet passar satserna)::
 
-    plugin "bergslaget_plugins.pension_tax" "{
-      'pensionspremier': ['Expenses:7411-Pensionsförsäkringspremier'],
-      'kostnad': 'Expenses:7533-Särskild-löneskatt-pension',
-      'skuld': 'Liabilities:2943-Beräknad-särskild-löneskatt',
-      'procentsats': 'särskild löneskatt',
-    }"
+    plugin "bergslaget_plugins.pension_tax" "{'procentsats': 'särskild löneskatt'}"
 
 Fel: procentsats saknas för året (vid bokslutsdirektivet; inget bokas för det året).
 Felplacerade bokslutsdirektiv rapporteras av bokslutspluginen (year_end), inte här.
@@ -41,40 +38,35 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from beancount.core.data import Custom, Directive, Transaction
 
-from bergslaget_plugins.config import check_account_name, parse_config
+from bergslaget_plugins.config import parse_config
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import RULE_KEY, generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
 from bergslaget_plugins.rates import SPECIAL_PAYROLL_TAX, Rate, build_rate_table
+from bergslaget_plugins.roles import AccountRoles, roles_for_plugin
 
 __plugins__ = ("book_special_payroll_tax",)
 
 RULE = "särskild löneskatt"
 SERIES = "BO"
+PREMIUMS_ROLE = "pensionspremier"
+COST_ROLE = "särskild-löneskatt"
+LIABILITY_ROLE = "beräknad-särskild-löneskatt"
 
 
 @dataclass(frozen=True)
 class PensionTaxSettings:
-    """Accounts and the name of the rate; the defaults fit the chart of accounts."""
+    """The name of the rate; the default fits the rate table."""
 
-    pensionspremier: list[str] = field(default_factory=lambda: ["Expenses:7411-Pensionsförsäkringspremier"])
-    kostnad: str = "Expenses:7533-Särskild-löneskatt-pension"
-    skuld: str = "Liabilities:2943-Beräknad-särskild-löneskatt"
     procentsats: str = SPECIAL_PAYROLL_TAX
 
     def __post_init__(self) -> None:
-        if not self.pensionspremier:
-            raise ValueError("pensionspremier: ange minst ett konto")
-        for index, account in enumerate(self.pensionspremier):
-            check_account_name(f"pensionspremier[{index}]", account)
-        check_account_name("kostnad", self.kostnad)
-        check_account_name("skuld", self.skuld)
         if not self.procentsats.strip():
             raise ValueError("procentsats: får inte vara tom")
 
@@ -107,7 +99,7 @@ def _booked_dates(entries: Iterable[Directive], closing_dates: set[datetime.date
             if isinstance(entry, Transaction) and entry.date in closing_dates and (entry.meta or {}).get(RULE_KEY) == RULE}
 
 
-def _tax_entry(closing: Custom, premiums: Decimal, rate: Rate, settings: PensionTaxSettings) -> Transaction | None:
+def _tax_entry(closing: Custom, premiums: Decimal, rate: Rate, roles: AccountRoles) -> Transaction | None:
     tax = round_krona(premiums * rate.fraction)
     if not tax:
         return None
@@ -116,7 +108,7 @@ def _tax_entry(closing: Custom, premiums: Decimal, rate: Rate, settings: Pension
         closing,
         closing.date,
         f"Särskild löneskatt på pensionskostnader {year}: {rate.describe()} av {format_kronor(premiums)} kr",
-        [posting(settings.kostnad, tax), posting(settings.skuld, -tax)],
+        [posting(roles.account(COST_ROLE), tax), posting(roles.account(LIABILITY_ROLE), -tax)],
         rule=RULE,
         series=SERIES,
         meta={"pensionspremier": premiums, "sarskild_loneskatt_procent": rate.percent},
@@ -133,7 +125,12 @@ def book_special_payroll_tax(
     rates = build_rate_table(entries)
     errors: list[Any] = list(rates.errors_for([settings.procentsats]))
     closings, _ = year_end_directives(entries)  # misplaced ones are reported by year_end
-    premiums = premiums_by_year(entries, settings.pensionspremier)
+    if not closings:
+        return entries, errors
+    roles, role_errors = roles_for_plugin(entries, options_map, (PREMIUMS_ROLE, COST_ROLE, LIABILITY_ROLE), __name__)
+    if roles is None:
+        return entries, errors + role_errors
+    premiums = premiums_by_year(entries, roles.accounts(PREMIUMS_ROLE))
     already_booked = _booked_dates(entries, {closing.date for closing in closings.values()})
 
     generated: list[Directive] = []
@@ -146,7 +143,7 @@ def book_special_payroll_tax(
         if not isinstance(rate, Rate):
             errors.append(rate)
             continue
-        entry = _tax_entry(closing, year_premiums, rate, settings)
+        entry = _tax_entry(closing, year_premiums, rate, roles)
         if entry is not None:
             generated.append(entry)
     return list(entries) + generated, errors

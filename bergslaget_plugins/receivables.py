@@ -4,7 +4,7 @@ One reading of the receivables, used by the Bankgiro import (which invoice a pay
 pays) and by Fava's member-fee page (invoiced, paid, outstanding, days overdue).
 
 An invoice is a transaction with the metadata ``faktura: "<nummer>"`` and the link
-``^faktura-<nummer>``, booked on ``Assets:1510-Kundfordringar``; the member-fee
+``^faktura-<nummer>``, booked on the receivable account (role ``kundfordringar``); the member-fee
 invoices also carry ``medlem``, ``avgiftsar``, ``ocr`` and ``forfallodatum``. Every
 posting on the receivable account that carries an invoice's link belongs to that
 invoice: the invoice itself, payments and credit notes. A transaction with several
@@ -23,7 +23,6 @@ from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins.generated import link_name
 
-RECEIVABLES_ACCOUNT = "Assets:1510-Kundfordringar"
 INVOICE_KEY = "faktura"
 LINK_PREFIX = "faktura-"
 
@@ -99,9 +98,10 @@ def _invoice_numbers_of(entry: Transaction) -> list[str]:
 
 
 def read_invoices(
-    entries: Sequence[Directive], receivables: str = RECEIVABLES_ACCOUNT, as_of: datetime.date | None = None
+    entries: Sequence[Directive], receivables: str, as_of: datetime.date | None = None
 ) -> dict[str, InvoiceRecord]:
-    """The invoices booked on or before ``as_of`` (default: all), with what cleared them by then.
+    """The invoices on the account ``receivables`` booked on or before ``as_of`` (default: all),
+    with what cleared them by then.
 
     Raises InvoiceBookError for an invoice booked twice, or a transaction with several
     invoice links whose receivable postings do not say which invoice they belong to.

@@ -155,6 +155,19 @@ class AccountRoles:
         ]
 
 
+def roles_for_plugin(
+    entries: Sequence[Directive], options_map: Mapping[str, Any] | None, needed: Iterable[str], plugin: str
+) -> tuple[AccountRoles | None, list[RoleError]]:
+    """The resolved roles for a plugin that needs ``needed``; None and an error at the plugin's
+    line for each needed role that no account plays.
+
+    Doubled or unknown roles are reported once, by the ``account_roles`` plugin, not here.
+    """
+    roles, _ = read_roles(entries, options_map)
+    missing = roles.missing(needed, plugin_source(options_map, plugin), plugin)
+    return (None, missing) if missing else (roles, [])
+
+
 def _known(role: str) -> Role:
     try:
         return ROLES_BY_NAME[role]
@@ -298,4 +311,5 @@ __all__ = [
     "RoleMissingError",
     "plugin_source",
     "read_roles",
+    "roles_for_plugin",
 ]

@@ -115,7 +115,8 @@ from importers.common import (
     sek_posting,
 )
 from bergslaget_plugins.chart import COUNTERPARTY_KEY
-from bergslaget_plugins.receivables import INVOICE_KEY, RECEIVABLES_ACCOUNT
+from bergslaget_plugins.receivables import INVOICE_KEY
+from bergslaget_plugins.roles import AccountRoles
 from importers.matching import (
     InvoiceLedger,
     Match,
@@ -853,9 +854,9 @@ class BgMaxImporter(beangulp.Importer):
     def __init__(
         self,
         bankgiro: str,
-        clearing_account: str = "Assets:1938-Bankgiroinbetalningar",
-        receivables_account: str = RECEIVABLES_ACCOUNT,
-        suspense_account: str = "Liabilities:2999-OBS-konto",
+        clearing_account: str,
+        receivables_account: str,
+        suspense_account: str,
         series: str = "BG",
     ) -> None:
         self.bankgiro = bankgiro_digits(bankgiro)
@@ -863,6 +864,18 @@ class BgMaxImporter(beangulp.Importer):
         self.receivables_account = receivables_account
         self.suspense_account = suspense_account
         self.series = series
+
+    @classmethod
+    def for_books(cls, bankgiro: str, roles: AccountRoles, series: str = "BG") -> BgMaxImporter:
+        """The importer for the books whose roles (``bankgiroinbetalningar``, ``kundfordringar``,
+        ``obs-konto``) are given."""
+        return cls(
+            bankgiro,
+            roles.account("bankgiroinbetalningar"),
+            roles.account("kundfordringar"),
+            roles.account("obs-konto"),
+            series,
+        )
 
     def identify(self, filepath: str) -> bool:
         return looks_like_bgmax(filepath)

@@ -20,6 +20,11 @@ extracted. The same file serves
 The rules for bank-statement rows are read from ``ledger/importregler.csv`` in the
 repository, or from the file named by the environment variable
 ``BERGSLAGET_IMPORTREGLER``.
+
+The accounts come from the books (``books.default_ledger()``): the account of each
+role (``roles.read_roles``: ``bank``, ``bankgiroinbetalningar``, ``kundfordringar``,
+``obs-konto``), the chart's rule for which accounts need a ``motpart``, and the
+association's bankgiro number (``organisation.read_organisation``).
 """
 
 from __future__ import annotations
@@ -37,17 +42,16 @@ if __package__ in (None, "") and str(REPOSITORY) not in sys.path:  # run as a sc
 import beangulp  # noqa: E402
 import click  # noqa: E402
 
+from bergslaget_plugins.books import BooksHaveErrors, default_ledger, load_books  # noqa: E402
+from bergslaget_plugins.chart import Chart, read_chart  # noqa: E402
+from bergslaget_plugins.organisation import read_organisation  # noqa: E402
+from bergslaget_plugins.roles import AccountRoles, RoleMissingError, read_roles  # noqa: E402
 from importers.bgmax import BgMaxImporter  # noqa: E402
 from importers.numbering import number_verifications  # noqa: E402
 from importers.sie import SieImporter  # noqa: E402
 from importers.swedbank import SwedbankImporter  # noqa: E402
 
 RULES_ENVIRONMENT_VARIABLE = "BERGSLAGET_IMPORTREGLER"
-BANKGIRO = "5844-9216"
-BANK_ACCOUNT = "Assets:1930-Företagskonto"
-BANKGIRO_CLEARING_ACCOUNT = "Assets:1938-Bankgiroinbetalningar"
-RECEIVABLES_ACCOUNT = "Assets:1510-Kundfordringar"
-SUSPENSE_ACCOUNT = "Liabilities:2999-OBS-konto"
 #: Where ``archive`` files documents unless told otherwise: the ledger's ``documents`` folder.
 DOCUMENTS = REPOSITORY / "ledger" / "dokument"
 
@@ -58,27 +62,43 @@ def rules_path() -> Path:
     return Path(configured) if configured else REPOSITORY / "ledger" / "importregler.csv"
 
 
-def build_config() -> list[beangulp.Importer]:
-    """The association's importers (the rules file is looked up when this is called)."""
-    return [
-        SwedbankImporter(
-            rules_path=rules_path(),
-            bank_account=BANK_ACCOUNT,
-            suspense_account=SUSPENSE_ACCOUNT,
-            series="A",
-        ),
-        BgMaxImporter(
-            bankgiro=BANKGIRO,
-            clearing_account=BANKGIRO_CLEARING_ACCOUNT,
-            receivables_account=RECEIVABLES_ACCOUNT,
-            suspense_account=SUSPENSE_ACCOUNT,
-            series="BG",
-        ),
-        SieImporter(),
-    ]
+class BooksNotUsable(Exception):
+    """The books lack what the importers need (an account role, the bankgiro number)."""
 
 
-CONFIG: list[beangulp.Importer] = build_config()
+def read_books_setup(ledger: Path | None = None) -> tuple[AccountRoles, Chart, str]:
+    """The books' account roles, chart and bankgiro number; BooksHaveErrors/BooksNotUsable if unusable."""
+    entries, options = load_books(ledger or default_ledger())
+    roles, _ = read_roles(entries, options)
+    chart, _ = read_chart(entries, options)
+    organisation, _ = read_organisation(entries)
+    if organisation is None:
+        raise BooksNotUsable('Bokföringen saknar föreningens uppgifter (custom "förening") med bankgironumret')
+    return roles, chart, organisation.bankgiro
+
+
+def build_config(ledger: Path | None = None) -> list[beangulp.Importer]:
+    """The association's importers (the books and the rules file are looked up when this is called)."""
+    roles, chart, bankgiro = read_books_setup(ledger)
+    try:
+        return [
+            SwedbankImporter.for_books(rules_path(), roles, chart, series="A"),
+            BgMaxImporter.for_books(bankgiro, roles, series="BG"),
+            SieImporter(),
+        ]
+    except RoleMissingError as error:
+        raise BooksNotUsable(str(error)) from error
+
+
+def __getattr__(name: str) -> Any:
+    """``CONFIG`` when imported as a module: built when asked for, so importing never loads the books."""
+    if name == "CONFIG":
+        return build_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if __name__ != "importers.config":  # run as a script (Fava): it reads CONFIG from the script's globals
+    CONFIG: list[beangulp.Importer] = build_config()
 
 HOOKS: list[Callable[[list[Any], Sequence[Any]], list[Any]]] = [number_verifications]
 
@@ -100,7 +120,12 @@ def run(argv: list[str]) -> int:
     """Run beangulp's command line (identify, extract, archive) with ``argv``; return the exit status."""
     if _archive_without_destination(argv):
         argv = [argv[0], "--destination", str(DOCUMENTS), *argv[1:]]
-    cli = beangulp.Ingest(build_config(), HOOKS).cli
+    try:
+        importers = build_config()
+    except (BooksHaveErrors, BooksNotUsable) as error:
+        print(f"Importen kan inte köras: {error}", file=sys.stderr)
+        return 1
+    cli = beangulp.Ingest(importers, HOOKS).cli
     try:
         result = cli.main(args=list(argv), prog_name="bergslaget import", standalone_mode=False)
     except SystemExit as exit_:

@@ -49,7 +49,7 @@ from beancount.core.data import Custom, Directive
 
 from bergslaget_plugins.fees import MEMBER_TYPE
 from bergslaget_plugins.money import format_swedish
-from bergslaget_plugins.receivables import RECEIVABLES_ACCOUNT, InvoiceBookError, invoice_link, place, read_invoices
+from bergslaget_plugins.receivables import InvoiceBookError, invoice_link, place, read_invoices
 
 from importers.common import LedgerError, bankgiro_digits, format_bankgiro
 
@@ -130,8 +130,8 @@ class InvoiceLedger:
             allocation.invoice.open_amount -= allocation.amount
 
 
-def read_invoice_ledger(entries: Sequence[Directive], receivables: str = RECEIVABLES_ACCOUNT) -> InvoiceLedger:
-    """Invoices (with open amounts) and members from the books' entries."""
+def read_invoice_ledger(entries: Sequence[Directive], receivables: str) -> InvoiceLedger:
+    """Invoices on the account ``receivables`` (with open amounts) and members from the books' entries."""
     try:
         records = read_invoices(entries, receivables)
     except InvoiceBookError as error:

@@ -22,8 +22,10 @@ Lines starting with ``#`` are comments. The first other line is the header::
     The account of the counter-posting, for example ``Expenses:6570-Bankkostnader``.
 ``motpart``
     Optional: the counterparty, written as the transaction's payee and as the
-    counter-posting's ``motpart`` metadata (required for 1510 Kundfordringar and 2440
-    Leverantörsskulder, whose note lists counterparties).
+    counter-posting's ``motpart`` metadata. Required where the chart says postings on
+    the account name their counterparty (``chart.Chart.needs_counterparty``: accounts on
+    a balance-sheet line whose note lists counterparties, such as 1510 Kundfordringar
+    and 2440 Leverantörsskulder); a rule without it is refused when the file is read.
 ``kommentar``
     Free text for people; the importer ignores it.
 """
@@ -33,6 +35,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -44,8 +47,8 @@ from importers.common import ImportFileError, Problem
 HEADER = ("falt", "monster", "riktning", "konto", "motpart", "kommentar")
 FIELDS = ("text", "referens")
 DIRECTIONS = ("", "in", "ut")
-#: Accounts whose postings must name their counterparty (the notes list them per counterparty).
-COUNTERPARTY_ACCOUNTS = ("Assets:1510-Kundfordringar", "Liabilities:2440-Leverantörsskulder")
+#: True for an account whose postings must name their counterparty (``Chart.needs_counterparty``).
+NeedsCounterparty = Callable[[str], bool]
 
 
 def normalised_text(text: str) -> str:
@@ -87,8 +90,11 @@ class BankRule:
         return pattern_regex(self.pattern).fullmatch(normalised_text(value)) is not None
 
 
-def parse_rules(text: str, source: str) -> list[BankRule]:
-    """Read the rules from ``text``; raise :class:`ImportFileError` naming ``source`` and every bad line."""
+def parse_rules(text: str, source: str, needs_counterparty: NeedsCounterparty) -> list[BankRule]:
+    """Read the rules from ``text``; raise :class:`ImportFileError` naming ``source`` and every bad line.
+
+    A rule posting to an account for which ``needs_counterparty`` is true must give a ``motpart``.
+    """
     problems: list[Problem] = []
     rules: list[BankRule] = []
     lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)]
@@ -114,16 +120,18 @@ def parse_rules(text: str, source: str) -> list[BankRule]:
             problems.append(Problem(number, f"riktning ska vara in, ut eller tom, är {direction!r}"))
         if not account_lib.is_valid(account):
             problems.append(Problem(number, f"konto är inget giltigt kontonamn: {account!r}"))
-        if account in COUNTERPARTY_ACCOUNTS and not counterparty:
-            problems.append(Problem(number, f"konteringar på {account} måste ha en motpart"))
+        if not counterparty and account_lib.is_valid(account) and needs_counterparty(account):
+            problems.append(Problem(
+                number, f"konteringar på {account} måste ha en motpart (noten specificeras per motpart)"
+            ))
         rules.append(BankRule(number, field, pattern, direction, account, counterparty, comment))
     if problems:
         raise ImportFileError(source, problems, "Importreglerna kan inte läsas")
     return rules
 
 
-def read_rules(path: str | Path) -> list[BankRule]:
-    """Read the rules file (UTF-8, an Excel byte order mark is allowed)."""
+def read_rules(path: str | Path, needs_counterparty: NeedsCounterparty) -> list[BankRule]:
+    """Read the rules file (UTF-8, an Excel byte order mark is allowed); see :func:`parse_rules`."""
     try:
         raw = Path(path).read_bytes()
     except OSError as error:
@@ -137,7 +145,7 @@ def read_rules(path: str | Path) -> list[BankRule]:
             [Problem(line, "filen är inte UTF-8; spara den som \"CSV UTF-8\"")],
             "Importreglerna kan inte läsas",
         ) from error
-    return parse_rules(text, str(path))
+    return parse_rules(text, str(path), needs_counterparty)
 
 
 def first_rule(rules: list[BankRule], text: str, reference: str, amount: Decimal) -> BankRule | None:

@@ -86,8 +86,10 @@ from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.core.data import Balance, Directive, Open, Transaction
 
+from bergslaget_plugins.chart import Chart
 from bergslaget_plugins.markup import neutralise
 from bergslaget_plugins.money import CURRENCY, AmountFormatError, format_swedish, parse_point_amount
+from bergslaget_plugins.roles import AccountRoles
 
 from importers.common import (
     ImportFileError,
@@ -99,7 +101,7 @@ from importers.common import (
     sek_posting,
 )
 from importers.numbering import VER_KEY, assign_numbers, sort_key
-from importers.rules import COUNTERPARTY_ACCOUNTS, BankRule, first_rule, read_rules
+from importers.rules import BankRule, NeedsCounterparty, first_rule, read_rules
 
 IDENTITY_KEY = "bank_id"
 COMPANY_HEADER = (
@@ -358,19 +360,30 @@ def _newest_row(filepath: str) -> StatementRow | None:
 
 
 class SwedbankImporter(beangulp.Importer):
-    """Swedbank CSV statements of the association's bank account."""
+    """Swedbank CSV statements of the association's bank account.
+
+    ``needs_counterparty`` says which accounts' postings must name their ``motpart``
+    (the chart's rule); :meth:`for_books` takes the accounts from the books' roles.
+    """
 
     def __init__(
         self,
         rules_path: str | Path,
-        bank_account: str = "Assets:1930-Företagskonto",
-        suspense_account: str = "Liabilities:2999-OBS-konto",
+        bank_account: str,
+        suspense_account: str,
+        needs_counterparty: NeedsCounterparty,
         series: str = "A",
     ) -> None:
         self.rules_path = Path(rules_path)
         self.bank_account = bank_account
         self.suspense_account = suspense_account
+        self.needs_counterparty = needs_counterparty
         self.series = series
+
+    @classmethod
+    def for_books(cls, rules_path: str | Path, roles: AccountRoles, chart: Chart, series: str = "A") -> SwedbankImporter:
+        """The importer for the books whose roles (``bank``, ``obs-konto``) and chart are given."""
+        return cls(rules_path, roles.account("bank"), roles.account("obs-konto"), chart.needs_counterparty, series)
 
     def identify(self, filepath: str) -> bool:
         return looks_like_swedbank(filepath)
@@ -391,7 +404,7 @@ class SwedbankImporter(beangulp.Importer):
 
     def rules(self, existing: Sequence[Directive]) -> list[BankRule]:
         """The rules file; its accounts must be open in the books (when the books are given)."""
-        rules = read_rules(self.rules_path)
+        rules = read_rules(self.rules_path, self.needs_counterparty)
         opened = {entry.account for entry in existing if isinstance(entry, Open)}
         if opened:
             missing = [
@@ -447,7 +460,7 @@ class SwedbankImporter(beangulp.Importer):
                 meta, row.booking_date, "!", None, f"{text} – {NO_RULE}", data.EMPTY_SET, data.EMPTY_SET,
                 [sek_posting(self.bank_account, row.amount), counter],
             )  # fmt: skip
-        counter_meta = {"motpart": rule.counterparty} if rule.counterparty or rule.account in COUNTERPARTY_ACCOUNTS else None
+        counter_meta = {"motpart": rule.counterparty} if rule.counterparty else None
         return Transaction(
             meta,
             row.booking_date,

@@ -15,6 +15,7 @@ from beanquery import query
 from bergslaget_plugins import accruals
 from conftest import REPOSITORY
 from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
+from ledgers import with_role
 
 D = datetime.date
 
@@ -22,15 +23,20 @@ HEADER = """\
 option "operating_currency" "SEK"
 {plugin}
 2020-01-01 open Assets:1710-Förutbetalda-hyreskostnader SEK
+  roll: "förutbetalda-hyreskostnader"
 2020-01-01 open Assets:1790-Övriga-förutbetalda-kostnader SEK
+  roll: "förutbetalda-kostnader, upplupna-intäkter"
 2020-01-01 open Assets:1930-Företagskonto SEK
 2020-01-01 open Liabilities:2440-Leverantörsskulder SEK
 2020-01-01 open Liabilities:2640-Ingående-moms SEK
 2020-01-01 open Liabilities:2970-Förutbetalda-intäkter SEK
+  roll: "förutbetalda-intäkter"
 2020-01-01 open Liabilities:2990-Övriga-upplupna-kostnader SEK
+  roll: "upplupna-kostnader"
 2020-01-01 open Income:3987-Kommunala-bidrag SEK
 2020-01-01 open Income:3994-Medlemsavgifter SEK
 2020-01-01 open Expenses:5010-Lokalhyra SEK
+  roll: "lokalhyra"
 2020-01-01 open Expenses:6230-Datakommunikation SEK
 2020-01-01 open Expenses:6540-IT-tjänster SEK
 2020-01-01 open Expenses:6590-Övriga-externa-tjänster SEK
@@ -200,9 +206,8 @@ def test_prepaid_amount_excludes_vat_and_uses_the_default_prepaid_account():
     assert balance(entries, "Liabilities:2640-Ingående-moms", D(2023, 12, 31)) == Decimal(3000)
 
 
-def test_prepaid_account_mapping_is_configurable():
-    config = "{'forutbetalda_kostnader': {'Expenses:6230-Datakommunikation': 'Assets:1710-Förutbetalda-hyreskostnader'}}"
-    text = ledger(
+def test_prepaid_account_mapping_follows_the_roles():
+    text = with_role(ledger(
         """
 2022-12-28 * "Telia" "Bredband jan"
   period: "2023-01"
@@ -212,13 +217,11 @@ def test_prepaid_account_mapping_is_configurable():
   period: "2023-01"
   Expenses:5010-Lokalhyra              6000 SEK
   Assets:1930-Företagskonto        -6000 SEK
-""",
-        config,
-    )
+"""), "lokalhyra", "Expenses:6230-Datakommunikation")
     entries, _ = load_clean(text)
     by_source = {entry.payee: entry for entry in generated(entries) if entry.date.year == 2022}
     assert "Assets:1710-Förutbetalda-hyreskostnader" in amounts(by_source["Telia"])
-    # Replacing the mapping drops the default rent mapping: rent goes to 1790.
+    # The role lokalhyra is on 6230 now: rent goes to 1790.
     assert "Assets:1790-Övriga-förutbetalda-kostnader" in amounts(by_source["Fastighets AB Hushagen"])
 
 
@@ -622,12 +625,24 @@ def test_input_entries_are_not_mutated():
 
 
 @pytest.mark.parametrize(
+    "role, account, message",
+    [
+        ("upplupna-kostnader", "Expenses:6590-Övriga-externa-tjänster", "inget balanskonto"),
+        ("lokalhyra", "Liabilities:2440-Leverantörsskulder", "inget kostnadskonto"),
+        ("förutbetalda-intäkter", "", 'Inget konto har rollen "förutbetalda-intäkter"'),
+    ],
+)
+def test_a_role_on_the_wrong_kind_of_account_or_missing_is_an_error(role, account, message):
+    entries, errors, _ = load(with_role(ledger(HUSHAGEN), role, account))
+    (error,) = errors
+    assert message in error.message
+    assert generated(entries) == []
+
+
+@pytest.mark.parametrize(
     "config, message",
     [
         ("{'sma_poster': 'ibland'}", "sma_poster"),
-        ("{'upplupen_kostnad': 'Expenses:6590-Övriga-externa-tjänster'}", "inget balanskonto"),
-        ("{'forutbetalda_kostnader': {'Liabilities:2440-Leverantörsskulder': 'Assets:1790-Övriga-förutbetalda-kostnader'}}", "inget kostnadskonto"),
-        ("{'forutbetald_intakt': 'inte ett konto'}", "ogiltigt kontonamn"),
         ("{'k2_grans': 5000.0}", "väntade int"),
         ("{'okand': 1}", "okända inställningar"),
     ],

@@ -171,7 +171,7 @@ def test_bank_balance_by_month_meets_the_balance_sheet(entries_options, report_2
 @pytest.mark.parametrize(("year", "count", "total"), [(2022, 26, 1_029_060), (2021, 25, 1_013_310)])
 def test_fee_invoices_of_the_year_all_paid(entries_options, year, count, total):
     entries, _ = entries_options
-    overview = dashboards.fee_overview(entries, year, D(year, 12, 31))
+    overview = dashboards.fee_overview(entries, year, D(year, 12, 31), RECEIVABLES)
     assert len(overview.invoices) == count
     assert len({s.member for s in overview.invoices}) == count
     assert overview.invoiced == overview.paid == total
@@ -186,15 +186,18 @@ def test_fee_invoices_of_the_year_all_paid(entries_options, year, count, total):
 
 def test_fees_before_invoicing_and_before_payment(entries_options):
     entries, _ = entries_options
-    assert dashboards.fee_overview(entries, 2022, D(2022, 1, 31)).invoices == ()
+    assert dashboards.fee_overview(entries, 2022, D(2022, 1, 31), RECEIVABLES).invoices == ()
     # On the invoice date nothing is paid and nothing is overdue yet.
-    on_invoice_day = dashboards.fee_overview(entries, 2022, D(2022, 2, 15))
+    on_invoice_day = dashboards.fee_overview(entries, 2022, D(2022, 2, 15), RECEIVABLES)
     assert (len(on_invoice_day.invoices), on_invoice_day.outstanding, on_invoice_day.overdue_count) == (26, 1_029_060, 0)
 
+
+RECEIVABLES = "Assets:1510-Kundfordringar"
 
 SMALL_LEDGER = """\
 option "operating_currency" "SEK"
 2021-01-01 open Assets:1510-Kundfordringar SEK
+  roll: "kundfordringar"
 2021-01-01 open Assets:1930-Företagskonto SEK
 2021-01-01 open Income:3994-Medlemsavgifter SEK
 
@@ -260,7 +263,7 @@ def small_books():
 
 
 def test_unpaid_and_partly_paid_invoices(small_books):
-    overview = dashboards.fee_overview(small_books, 2022, D(2022, 4, 30))
+    overview = dashboards.fee_overview(small_books, 2022, D(2022, 4, 30), RECEIVABLES)
     by_member = {s.member: s for s in overview.invoices}
     assert set(by_member) == {"Storfors kommun", "Nora kommun", "Sala kommun"}
 
@@ -284,12 +287,12 @@ def test_unpaid_and_partly_paid_invoices(small_books):
 
 
 def test_payments_after_the_day_do_not_count_and_the_rest_clears(small_books):
-    later = {s.member: s for s in dashboards.fee_overview(small_books, 2022, D(2022, 12, 31)).invoices}
+    later = {s.member: s for s in dashboards.fee_overview(small_books, 2022, D(2022, 12, 31), RECEIVABLES).invoices}
     assert later["Nora kommun"].outstanding == 0 and later["Nora kommun"].days_overdue == 0
     assert later["Nora kommun"].last_payment == D(2022, 5, 2)
     # A payment with another invoice's link does not clear this one.
     assert later["Storfors kommun"].outstanding == 15_268
     assert later["Storfors kommun"].days_overdue == (D(2022, 12, 31) - D(2022, 3, 17)).days
-    before_due = {s.member: s for s in dashboards.fee_overview(small_books, 2022, D(2022, 3, 17)).invoices}
+    before_due = {s.member: s for s in dashboards.fee_overview(small_books, 2022, D(2022, 3, 17), RECEIVABLES).invoices}
     assert before_due["Storfors kommun"].days_overdue == 0
     assert before_due["Nora kommun"].outstanding == 13_938

@@ -13,6 +13,7 @@ from beancount.core.data import Transaction
 
 from bergslaget_plugins import holiday_pay
 from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
+from ledgers import with_role
 
 D = datetime.date
 
@@ -26,12 +27,19 @@ option "operating_currency" "SEK"
 {plugins}
 2020-01-01 open Assets:1930-Företagskonto SEK
 2020-01-01 open Liabilities:2920-Upplupna-semesterlöner SEK
+  roll: "semesterlöneskuld"
 2020-01-01 open Liabilities:2941-Beräknade-sociala-avgifter SEK
+  roll: "beräknade-sociala-avgifter"
 2020-01-01 open Liabilities:2943-Beräknad-särskild-löneskatt SEK
+  roll: "beräknad-särskild-löneskatt"
 2020-01-01 open Expenses:7290-Förändring-semesterlöneskuld SEK
+  roll: "förändring-semesterlöneskuld"
 2020-01-01 open Expenses:7519-Sociala-avgifter-semesterlöneskuld SEK
+  roll: "sociala-avgifter-semesterlöneskuld"
 2020-01-01 open Expenses:7533-Särskild-löneskatt-pension SEK
+  roll: "särskild-löneskatt"
 2020-01-01 open Expenses:7411-Pensionsförsäkringspremier SEK
+  roll: "pensionspremier"
 2021-01-01 custom "procentsats" "arbetsgivaravgift" 31.42
 2022-01-01 custom "procentsats" "arbetsgivaravgift" 31.42
   kalla: "Skatteverket, arbetsgivaravgifter 2022"
@@ -218,12 +226,10 @@ def test_no_change_books_nothing_and_running_again_adds_nothing():
     assert len(generated(again)) == 2
 
 
-def test_accounts_are_configurable():
-    config = (
-        "{'semesterloneskuld': 'Liabilities:2940-Upplupna-sociala-avgifter', "
-        "'sociala_avgifter_kostnad': 'Expenses:7533-Särskild-löneskatt-pension'}"
-    )
-    text = ledger("2020-01-01 open Liabilities:2940-Upplupna-sociala-avgifter SEK\n" + ANDERS_2022, config)
+def test_accounts_follow_the_roles():
+    text = ledger("2020-01-01 open Liabilities:2940-Upplupna-sociala-avgifter SEK\n" + ANDERS_2022)
+    text = with_role(text, "semesterlöneskuld", "Liabilities:2940-Upplupna-sociala-avgifter")
+    text = with_role(text, "sociala-avgifter-semesterlöneskuld", "Expenses:7533-Särskild-löneskatt-pension")
     entries, _ = load_clean(text)
     (entry,) = generated(entries)
     assert set(amounts(entry)) == {
@@ -325,9 +331,16 @@ def test_rate_errors_are_reported_once_by_the_rule_using_the_rate():
 
 
 def test_bad_config_is_an_error_and_nothing_is_generated():
-    entries, errors, _ = load(ledger(ANDERS_2022, "{'semesterloneskuld': 'inte ett konto'}"))
+    entries, errors, _ = load(ledger(ANDERS_2022, "{'semesterloneskuld': 'Liabilities:2920-Upplupna-semesterlöner'}"))
     (error,) = errors
-    assert "ogiltigt kontonamn" in error.message
+    assert "okända inställningar: semesterloneskuld" in error.message
+    assert generated(entries) == []
+
+
+def test_a_missing_role_is_an_error_and_nothing_is_generated():
+    entries, errors, _ = load(with_role(ledger(ANDERS_2022), "semesterlöneskuld", ""))
+    (error,) = errors
+    assert 'Inget konto har rollen "semesterlöneskuld"' in error.message
     assert generated(entries) == []
 
 

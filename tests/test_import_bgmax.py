@@ -33,6 +33,12 @@ from importers.bgmax import (  # noqa: E402
 )
 from importers.common import ImportFileError  # noqa: E402
 
+from importers.config import read_books_setup  # noqa: E402
+
+#: The repository books' account roles and chart (what the importers' configuration uses).
+BOOK_ROLES, BOOK_CHART, _BANKGIRO = read_books_setup()
+
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "bgmax"
 BOOKS = DATA / "bokforing.beancount"
@@ -43,7 +49,7 @@ SHARED_BGMAX = REPOSITORY.parent / "shared" / "fixtures" / "bgmax"
 
 @pytest.fixture
 def importer() -> BgMaxImporter:
-    return BgMaxImporter("5844-9216")
+    return BgMaxImporter.for_books("5844-9216", BOOK_ROLES)
 
 
 @pytest.fixture(scope="module")
@@ -429,14 +435,14 @@ def test_zimpler_file_with_four_deposits(shared: Path, importer: BgMaxImporter) 
     assert [extra.signed_amount for extra in last.extra_references] == amounts(["1000.00", "500.00", "400.00", "-500.00"])
     # Read, but not booked here: a deposit in EUR.
     with pytest.raises(ImportFileError, match="rad 51: TK05: insättningen är i EUR"):
-        BgMaxImporter("991-2346").extract(str(path), [])
+        BgMaxImporter.for_books("991-2346", BOOK_ROLES).extract(str(path), [])
 
 
 def test_zimpler_minimal_file(shared: Path) -> None:
     bgmax = read_bgmax(shared / "zimpler_minimal.txt")
     assert (len(bgmax.deposits), bgmax.payment_count, bgmax.deduction_count, bgmax.extra_reference_count) == (1, 1, 0, 0)
     assert bgmax.deposits[0].amount == Decimal("1100.00")
-    entries = BgMaxImporter("991-2346").extract(str(shared / "zimpler_minimal.txt"), [])
+    entries = BgMaxImporter.for_books("991-2346", BOOK_ROLES).extract(str(shared / "zimpler_minimal.txt"), [])
     (entry,) = entries
     assert entry.flag == "!" and entry.narration == "Ingen öppen faktura med OCR 650861"
 

@@ -19,6 +19,7 @@ from bergslaget_plugins.ocr import make_ocr  # noqa: E402
 from importers.bgmax import REFERENCE_BLANK, BgMaxFile, BgMaxImporter, Deposit, Payment, write_bgmax  # noqa: E402
 from importers.common import LedgerError  # noqa: E402
 from importers.matching import (  # noqa: E402
+
     InvoiceLedger,
     MatchMethod,
     PaymentFacts,
@@ -26,6 +27,12 @@ from importers.matching import (  # noqa: E402
     match_payment,
     read_invoice_ledger,
 )
+
+from importers.config import read_books_setup  # noqa: E402
+
+#: The repository books' account roles and chart (what the importers' configuration uses).
+BOOK_ROLES, BOOK_CHART, _BANKGIRO = read_books_setup()
+RECEIVABLES = "Assets:1510-Kundfordringar"
 
 LEDGER = """
 option "operating_currency" "SEK"
@@ -141,7 +148,7 @@ def entries() -> list[data.Directive]:
 
 @pytest.fixture
 def ledger(entries: list[data.Directive]) -> InvoiceLedger:
-    return read_invoice_ledger(entries)
+    return read_invoice_ledger(entries, RECEIVABLES)
 
 
 def ocr(*references: str) -> tuple[StatedReference, ...]:
@@ -264,7 +271,7 @@ def test_contradictions_in_the_books_are_reported(entries: list[data.Directive])
     )
     assert errors == []
     with pytest.raises(LedgerError, match="OCR 202211298 används av två fakturor: 2022112"):
-        read_invoice_ledger(twice)
+        read_invoice_ledger(twice, RECEIVABLES)
     several, errors, _options = loader.load_string(
         LEDGER
         + """
@@ -277,7 +284,7 @@ def test_contradictions_in_the_books_are_reported(entries: list[data.Directive])
     )
     assert errors == []
     with pytest.raises(LedgerError, match="flera fakturalänkar"):
-        read_invoice_ledger(several)
+        read_invoice_ledger(several, RECEIVABLES)
 
 
 # --- Through the BgMax importer: payments booked against the ledger -----------------------
@@ -316,7 +323,7 @@ def payments_file(path: Path) -> Path:
 
 def test_payments_are_booked_against_the_ledger(tmp_path: Path, entries: list[data.Directive]) -> None:
     path = payments_file(tmp_path / "bgmax.txt")
-    booked = BgMaxImporter("5844-9216").extract(str(path), entries)
+    booked = BgMaxImporter.for_books("5844-9216", BOOK_ROLES).extract(str(path), entries)
     summary = [
         (entry.flag, entry.payee, entry.narration, sorted(entry.links), entry.meta["ver"], entry.postings[1].account, entry.postings[1].meta)
         for entry in booked
@@ -343,7 +350,8 @@ def test_payments_are_booked_against_the_ledger(tmp_path: Path, entries: list[da
     text = LEDGER + "\n".join(printer.format_entry(entry) for entry in booked)
     loaded, errors, _options = loader.load_string(text)
     assert errors == []
-    after = read_invoice_ledger(loaded)
+    after = read_invoice_ledger(loaded, RECEIVABLES)
     assert {number: invoice.open_amount for number, invoice in after.invoices.items()} == {
         "2022126": 0, "2022116": 0, "2022112": 40000, "2022912": 40000, "2022106": 0, "2021106": 0,
     }  # fmt: skip
+

@@ -20,6 +20,12 @@ from importers.common import ImportFileError  # noqa: E402
 from importers.rules import first_rule, parse_rules, read_rules  # noqa: E402
 from importers.swedbank import PRIVATE_HEADER, SwedbankImporter, read_statement  # noqa: E402
 
+from importers.config import read_books_setup  # noqa: E402
+
+#: The repository books' account roles and chart (what the importers' configuration uses).
+BOOK_ROLES, BOOK_CHART, _BANKGIRO = read_books_setup()
+
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "swedbank"
 RULES = DATA / "importregler.csv"
@@ -43,7 +49,7 @@ option "operating_currency" "SEK"
 
 @pytest.fixture
 def importer() -> SwedbankImporter:
-    return SwedbankImporter(RULES)
+    return SwedbankImporter.for_books(RULES, BOOK_ROLES, BOOK_CHART)
 
 
 def extract(importer: SwedbankImporter, path: Path, existing: list[data.Directive]) -> list[data.Directive]:
@@ -242,7 +248,7 @@ def test_a_file_that_is_not_a_swedbank_export_is_not_identified(tmp_path: Path, 
 
 
 def test_the_accountants_rules_file_is_valid_and_uses_open_accounts() -> None:
-    rules = read_rules(REPOSITORY / "ledger" / "importregler.csv")
+    rules = read_rules(REPOSITORY / "ledger" / "importregler.csv", BOOK_CHART.needs_counterparty)
     chart, errors, _options = loader.load_file(str(REPOSITORY / "ledger" / "kontoplan.beancount"))
     opened = {entry.account for entry in chart if isinstance(entry, data.Open)}
     assert {rule.account for rule in rules} <= opened
@@ -262,6 +268,7 @@ def test_rule_patterns_direction_and_order() -> None:
         "text;*avgift*;ut;Expenses:6570-Bankkostnader;;\n"
         "text;*;;Expenses:6990-Övriga-externa-kostnader;;allt annat\n",
         "regler.csv",
+        BOOK_CHART.needs_counterparty,
     )
     assert first_rule(rules, "ÅTERBETALNING  AVGIFT", "", Decimal("10")).line == 2  # case and spaces ignored
     assert first_rule(rules, "Återbetalning avgift", "", Decimal("-10")).line == 4  # 'in' only for money in
@@ -282,23 +289,42 @@ def test_a_broken_rules_file_is_refused_with_its_lines(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ImportFileError) as refused:
-        read_rules(path)
+        read_rules(path, BOOK_CHART.needs_counterparty)
     assert [str(problem) for problem in refused.value.problems] == [
         "rad 3: falt ska vara text eller referens, är 'rubrik'",
         "rad 4: monster saknas",
         "rad 4: riktning ska vara in, ut eller tom, är 'upp'",
         "rad 4: konto är inget giltigt kontonamn: 'Kostnader 6570'",
-        "rad 5: konteringar på Assets:1510-Kundfordringar måste ha en motpart",
+        "rad 5: konteringar på Assets:1510-Kundfordringar måste ha en motpart (noten specificeras per motpart)",
         "rad 6: raden har 3 kolumner, ska ha 6 (semikolon mellan)",
     ]
     assert str(path) in str(refused.value)
+
+
+def test_a_rule_without_counterparty_on_any_account_the_chart_says_needs_one_is_refused_at_its_line(tmp_path: Path) -> None:
+    """The chart decides (an account on a note line specified per counterparty): 1510, 1710,
+    1790, 2440, 2970, 2990 in the books — not a list kept by the importer."""
+    needing = sorted(account for account in BOOK_CHART.accounts if BOOK_CHART.needs_counterparty(account))
+    assert "Liabilities:2990-Övriga-upplupna-kostnader" in needing and len(needing) == 6
+    rows = "".join(f"text;*rad{index}*;;{account};;\n" for index, account in enumerate(needing))
+    path = tmp_path / "importregler.csv"
+    path.write_text("falt;monster;riktning;konto;motpart;kommentar\n" + rows + "text;*x*;;Liabilities:2990-Övriga-upplupna-kostnader;Visit Dalarna;\n", encoding="utf-8")
+    with pytest.raises(ImportFileError) as refused:
+        read_rules(path, BOOK_CHART.needs_counterparty)
+    assert [str(problem) for problem in refused.value.problems] == [
+        f"rad {line}: konteringar på {account} måste ha en motpart (noten specificeras per motpart)"
+        for line, account in enumerate(needing, start=2)
+    ]
+    # Through the importer too: the rules are refused before any row is booked.
+    with pytest.raises(ImportFileError, match="rad 7: konteringar på Liabilities:2990"):
+        SwedbankImporter.for_books(path, BOOK_ROLES, BOOK_CHART).extract(str(DATA / "foretag.csv"), [])
 
 
 def test_a_rules_file_saved_in_windows_1252_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "importregler.csv"
     path.write_bytes("falt;monster;riktning;konto;motpart;kommentar\ntext;*x*;;Expenses:6570-Bankkostnader;;Bankens år\n".encode("cp1252"))
     with pytest.raises(ImportFileError, match="CSV UTF-8"):
-        read_rules(path)
+        read_rules(path, BOOK_CHART.needs_counterparty)
 
 
 def test_a_rule_account_that_is_not_open_in_the_books_is_refused(tmp_path: Path) -> None:
@@ -307,7 +333,7 @@ def test_a_rule_account_that_is_not_open_in_the_books_is_refused(tmp_path: Path)
         "falt;monster;riktning;konto;motpart;kommentar\ntext;*avgift*;ut;Expenses:6571-Bankkostnader;;stavfel\n",
         encoding="utf-8",
     )
-    importer = SwedbankImporter(path)
+    importer = SwedbankImporter.for_books(path, BOOK_ROLES, BOOK_CHART)
     with pytest.raises(ImportFileError, match="rad 2: kontot Expenses:6571-Bankkostnader är inte öppnat i bokföringen"):
         importer.extract(str(DATA / "foretag.csv"), load(OPENINGS))
 
@@ -319,7 +345,7 @@ def test_a_rule_with_a_counterparty_names_it_on_the_counter_posting(tmp_path: Pa
         "text;telia*;ut;Liabilities:2440-Leverantörsskulder;Telia Sverige AB;autogiro\n",
         encoding="utf-8",
     )
-    entries = SwedbankImporter(path).extract(str(DATA / "foretag.csv"), [])
+    entries = SwedbankImporter.for_books(path, BOOK_ROLES, BOOK_CHART).extract(str(DATA / "foretag.csv"), [])
     (telia,) = [entry for entry in entries if isinstance(entry, data.Transaction) and entry.payee == "Telia Sverige AB"]
     assert telia.flag == "*"
     assert telia.postings[1].account == "Liabilities:2440-Leverantörsskulder"

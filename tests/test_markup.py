@@ -18,8 +18,12 @@ from fava.application import create_app
 
 from bergslaget_plugins.markup import has_markup
 from importers.bgmax import BgMaxFile, BgMaxImporter, Deposit, Payment, write_bgmax
+from importers.config import read_books_setup
 from importers.swedbank import SwedbankImporter
 from ledgers import ledger_text, line_of
+
+#: The repository books' account roles and chart (what the importers' configuration uses).
+BOOK_ROLES, BOOK_CHART, _BANKGIRO = read_books_setup()
 
 ATTACK = "<img src=x onerror=alert(1)>"
 PLUGIN = 'plugin "bergslaget_plugins.markup"\n'
@@ -105,7 +109,7 @@ def _bgmax_with_payer(name: str, message: str) -> BgMaxFile:
 def test_bgmax_import_neutralises_markup(tmp_path: Path):
     path = tmp_path / "bgmax.txt"
     write_bgmax(path, _bgmax_with_payer("<img src=x onerror=alert(1)>", "<script>alert(2)</script>"))
-    entries = BgMaxImporter("5844-9216").extract(str(path), [])
+    entries = BgMaxImporter.for_books("5844-9216", BOOK_ROLES).extract(str(path), [])
     assert entries
     texts = [line for entry in entries for line in _all_texts(entry)]
     assert any("onerror" in line for line in texts)
@@ -117,7 +121,7 @@ def test_swedbank_import_neutralises_markup(tmp_path: Path):
     lines[2] = lines[2].replace("KONTOAVGIFT", "<svg onload=alert(1)>").replace(",Mars,", ",<b>,")
     path = tmp_path / "foretag.csv"
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
-    entries = SwedbankImporter(SWEDBANK / "importregler.csv").extract(str(path), [])
+    entries = SwedbankImporter.for_books(SWEDBANK / "importregler.csv", BOOK_ROLES, BOOK_CHART).extract(str(path), [])
     texts = [line for entry in entries for line in _all_texts(entry)]
     assert any("onload" in line for line in texts)
     assert not any(has_markup(line) for line in texts), texts

@@ -114,7 +114,9 @@ def test_published_total_is_the_rule_plus_a_documented_adjustment(books):
 
 REGISTER = """
 2020-01-01 open Assets:1510-Kundfordringar SEK
+  roll: "kundfordringar"
 2020-01-01 open Income:3994-Medlemsavgifter SEK
+  roll: "medlemsavgifter"
 2020-01-01 open Assets:1930-Företagskonto SEK
 2022-01-01 custom "avgiftsregel" "Testregel"
   fast_del: 10215

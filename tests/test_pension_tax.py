@@ -13,6 +13,7 @@ from beancount.core.data import Transaction
 
 from bergslaget_plugins import pension_tax
 from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
+from ledgers import with_role
 
 D = datetime.date
 CHART_OF_ACCOUNTS = Path(__file__).resolve().parent.parent / "ledger" / "kontoplan.beancount"
@@ -29,9 +30,12 @@ HEADER = OPTIONS + """\
 {plugins}
 2020-01-01 open Assets:1930-Företagskonto SEK
 2020-01-01 open Liabilities:2943-Beräknad-särskild-löneskatt SEK
+  roll: "beräknad-särskild-löneskatt"
 2020-01-01 open Expenses:7411-Pensionsförsäkringspremier SEK
+  roll: "pensionspremier"
 2020-01-01 open Expenses:7412-Pensionsförsäkringspremier-extra SEK
 2020-01-01 open Expenses:7533-Särskild-löneskatt-pension SEK
+  roll: "särskild-löneskatt"
 2021-01-01 custom "procentsats" "särskild löneskatt" 24.26
 2022-01-01 custom "procentsats" "särskild löneskatt" 24.26
 """
@@ -129,8 +133,8 @@ def test_year_without_closing_is_not_booked_and_year_without_premiums_needs_no_r
     assert generated(entries) == []
 
 
-def test_premiums_from_earlier_plugins_and_configured_accounts_count():
-    text = ledger(
+def test_premiums_from_earlier_plugins_and_every_account_with_the_role_count():
+    text = with_role(ledger(
         """
 2022-03-31 * "Folksam" "Premie, skapad av en tidigare regel"
   regel: "annan regel"
@@ -140,10 +144,9 @@ def test_premiums_from_earlier_plugins_and_configured_accounts_count():
   Expenses:7412-Pensionsförsäkringspremier-extra  5000 SEK
   Assets:1930-Företagskonto                   -5000 SEK
 2022-12-31 custom "bokslut" "Årsbokslut 2022"
-""",
-        "{'pensionspremier': ['Expenses:7411-Pensionsförsäkringspremier', "
-        "'Expenses:7412-Pensionsförsäkringspremier-extra']}",
-    )
+"""), "pensionspremier", "Expenses:7412-Pensionsförsäkringspremier-extra")
+    text = text.replace('2020-01-01 open Expenses:7411-Pensionsförsäkringspremier SEK\n',
+                        '2020-01-01 open Expenses:7411-Pensionsförsäkringspremier SEK\n  roll: "pensionspremier"\n')
     entries, _ = load_clean(text)
     (entry,) = generated(entries)
     assert entry.meta["pensionspremier"] == Decimal(15000)
@@ -158,9 +161,9 @@ def test_running_again_adds_nothing():
 
 
 def test_bad_config_is_an_error_and_nothing_is_generated():
-    entries, errors, _ = load(ledger(YEARS, "{'pensionspremier': []}"))
+    entries, errors, _ = load(ledger(YEARS, "{'procentsats': ''}"))
     (error,) = errors
-    assert "pensionspremier" in error.message
+    assert "procentsats" in error.message
     assert generated(entries) == []
 
 

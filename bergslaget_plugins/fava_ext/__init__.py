@@ -34,7 +34,7 @@ import html
 import math
 import re
 from urllib.parse import urlencode
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -44,6 +44,7 @@ from markupsafe import Markup
 
 from fava.application import url_for
 from fava.context import g
+from beancount.core.data import Directive
 from fava.ext import FavaExtensionBase, extension_endpoint
 
 from bergslaget_plugins import dashboards, load_memo
@@ -57,6 +58,7 @@ from bergslaget_plugins.money import format_kronor, format_swedish
 from bergslaget_plugins.render import document_as_html, document_as_pdf, report_as_csv, table_as_html
 from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.load_memo import FIGURES
+from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.statements import AnnualReport, PostingTotals, ReportError, Table
 from bergslaget_plugins.typesetting import TypesettingUnavailable
 
@@ -321,7 +323,8 @@ class _Page:
 
     def fee_overview(self, period: Period) -> dashboards.FeeOverview:
         return self.figures(("fee overview", period.year, period.as_of),
-                            lambda: dashboards.fee_overview(self.ledger.all_entries, period.year, period.as_of))
+                            lambda: dashboards.fee_overview(self.ledger.all_entries, period.year, period.as_of,
+                                                            _receivable_account(self.ledger.all_entries, self.ledger.options)))
 
     def statement_view(self, table: Table, period: Period, chart: Chart, note_rows: bool = False) -> StatementView:
         links: dict[str, str] = {}
@@ -457,6 +460,12 @@ class Budget(_Page, FavaExtensionBase):
         except ReportError as error:
             return BudgetPage(period, None, None, tuple(error.problems))
         return BudgetPage(period, follow_up, dashboards.cumulative_chart(follow_up), ())
+
+
+def _receivable_account(entries: Sequence[Directive], options: Mapping[str, Any]) -> str:
+    """The account of the role ``kundfordringar``: the same resolved roles as the plugins read."""
+    roles, _ = read_roles(entries, options)
+    return roles.account("kundfordringar")
 
 
 class Medlemsavgifter(_Page, FavaExtensionBase):
