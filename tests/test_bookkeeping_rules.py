@@ -73,6 +73,11 @@ def test_numbers_restart_each_year():
 def test_generated_entries_get_numbers_and_hand_written_ones_keep_theirs():
     body = """
 2020-01-01 open Liabilities:2970-Förutbetalda-intäkter SEK
+  roll: "förutbetalda-intäkter"
+2020-01-01 open Assets:1790-Övriga-förutbetalda-kostnader SEK
+  roll: "förutbetalda-kostnader, upplupna-intäkter"
+2020-01-01 open Liabilities:2990-Övriga-upplupna-kostnader SEK
+  roll: "upplupna-kostnader"
 2021-12-05 * "Medlem" "Avgift 2022"
   ver: "A1"
   period: "2022-01/2022-03"
