@@ -30,7 +30,7 @@ from beancount.core.data import Directive
 from bergslaget_plugins.fees import FeeParameters, fee_parameters, read_register
 from bergslaget_plugins.invoice_recipients import InvoiceRecipient, RecipientError, read_recipient
 from bergslaget_plugins.organisation import Organisation, OrganisationError, read_organisation
-from bergslaget_plugins.receivables import RECEIVABLES_ACCOUNT, InvoiceBookError, InvoiceRecord, read_invoices
+from bergslaget_plugins.receivables import InvoiceBookError, InvoiceRecord, read_invoices
 
 
 class InvoiceDocumentError(NamedTuple):
@@ -128,7 +128,7 @@ Problem = InvoiceDocumentError | RecipientError | OrganisationError
 
 
 def fee_invoice_documents(
-    entries: Sequence[Directive], year: int, member: str | None = None, receivables: str = RECEIVABLES_ACCOUNT
+    entries: Sequence[Directive], year: int, member: str | None, receivables: str
 ) -> tuple[list[FeeInvoiceDocument], list[Problem]]:
     """The documents of the fee invoices booked for ``year`` (one member's, if named), in invoice-number order.
 
@@ -167,7 +167,7 @@ def fee_invoice_documents(
     return documents, problems
 
 
-def invoice_document(entries: Sequence[Directive], number: str, receivables: str = RECEIVABLES_ACCOUNT
+def invoice_document(entries: Sequence[Directive], number: str, receivables: str
                      ) -> tuple[FeeInvoiceDocument | None, list[str]]:
     """The document of the booked fee invoice ``number``; None and the problems (as ``file:line: message``) if none."""
     try:

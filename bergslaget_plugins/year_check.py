@@ -192,8 +192,12 @@ def _fee_invoices(context: _Context) -> CheckItem:
 def _unpaid_fees(context: _Context) -> CheckItem:
     year = context.year
     as_of = min(context.year_end, context.reach) if context.reach else context.year_end
+    receivables = read_roles(context.entries, context.options)[0].get("kundfordringar")
+    if receivables is None:
+        return CheckItem("Obetalda medlemsavgifter", TO_DO, "Inget konto har rollen kundfordringar",
+                         'Ange roll: "kundfordringar" på kundfordringskontot i kontoplanen')
     try:
-        invoices = read_invoices(context.entries, as_of=as_of)
+        invoices = read_invoices(context.entries, receivables, as_of=as_of)
     except InvoiceBookError as error:
         return CheckItem("Obetalda medlemsavgifter", TO_DO, str(error), "Rätta fakturan eller betalningen")
     fee_invoices = [record for record in invoices.values() if record.fee_year == year]

@@ -273,7 +273,7 @@ def test_wrong_check_digit_or_half_an_address_is_refused(tmp_path):
     register.write_text(source, encoding="utf-8")
     entries, errors, _ = loader.load_file(str(ledger))
     assert errors == []
-    documents, problems = fee_invoice_documents(entries, 2022, "Storfors kommun")
+    documents, problems = fee_invoice_documents(entries, 2022, "Storfors kommun", "Assets:1510-Kundfordringar")
     assert documents == []
     assert "fel kontrollsiffra" in problems[0].message and "ofullständig" in problems[0].message
 
@@ -281,7 +281,7 @@ def test_wrong_check_digit_or_half_an_address_is_refused(tmp_path):
 def test_real_register_every_member_has_its_documents_or_a_refusal_at_its_line(books):
     entries, errors, _ = books
     assert errors == []
-    documents, problems = fee_invoice_documents(entries, 2022)
+    documents, problems = fee_invoice_documents(entries, 2022, None, "Assets:1510-Kundfordringar")
     assert len(documents) + len(problems) == 26
     assert {d.buyer.name for d in documents} >= {"Borlänge kommun", "Falu kommun", "Ludvika kommun", "Region Värmland"}
     for problem in problems:
@@ -313,7 +313,7 @@ def test_archive_links_copies_to_their_verification_and_twice_adds_nothing(tmp_p
     assert errors == []
     copies = [e for e in entries if isinstance(e, Document) and "faktura-" in e.filename]
     assert len(copies) == 52
-    invoices = read_invoices(entries)
+    invoices = read_invoices(entries, "Assets:1510-Kundfordringar")
     for copy in copies:
         number = re.search(r"faktura-(\d+)", copy.filename)[1]
         assert copy.links == {f"faktura-{number}"}
