@@ -35,7 +35,13 @@ from beancount.core.data import Directive
 
 from bergslaget_plugins import fiscal
 from bergslaget_plugins.board import Board, read_board
-from bergslaget_plugins.chart import INCOME_STATEMENT, RESULT_LABEL, SECTIONS_BY_TITLE, Chart, read_chart
+from bergslaget_plugins.chart import (
+    INCOME_STATEMENT,
+    RESULT_LABEL,
+    SECTIONS_BY_TITLE,
+    Chart,
+    read_chart,
+)
 from bergslaget_plugins.organisation import Organisation, read_organisation
 from bergslaget_plugins.report_texts import ReportTexts, read_report_texts
 from bergslaget_plugins.statements import (
@@ -193,5 +199,13 @@ def build_annual_document(entries: Sequence[Directive], options: Mapping[str, An
     )
 
 
-__all__ = ["AnnualDocument", "DocumentParts", "read_parts", "OVERVIEW_YEARS", "build_annual_document", "equity_changes", "multi_year_overview",
-           "result_disposition"]
+__all__ = [
+    "OVERVIEW_YEARS",
+    "AnnualDocument",
+    "DocumentParts",
+    "build_annual_document",
+    "equity_changes",
+    "multi_year_overview",
+    "read_parts",
+    "result_disposition",
+]

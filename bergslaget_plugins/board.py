@@ -161,4 +161,4 @@ def check_board_directives(entries: Iterable[Directive]) -> list[BoardError]:
     return errors
 
 
-__all__ = ["AUDITOR_TYPE", "BOARD_TYPE", "Board", "BoardError", "Person", "ROLES", "check_board_directives", "read_board"]
+__all__ = ["AUDITOR_TYPE", "BOARD_TYPE", "ROLES", "Board", "BoardError", "Person", "check_board_directives", "read_board"]

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 import jinja2
 from markupsafe import Markup
 
+from bergslaget_plugins.annual_document import AnnualDocument
 from bergslaget_plugins.csv_safety import csv_text
 from bergslaget_plugins.money import format_kronor, format_plain
-from bergslaget_plugins.annual_document import AnnualDocument
 from bergslaget_plugins.report_texts import markdown_as_html
 from bergslaget_plugins.statements import AnnualReport, Table
 from bergslaget_plugins.typesetting import html_to_pdf

@@ -133,5 +133,12 @@ def check_text_directives(entries: Iterable[Directive]) -> list[ReportTextError]
     return errors
 
 
-__all__ = ["check_text_directives", "MANAGEMENT_REPORT_TYPE", "PRINCIPLES_TYPE", "ReportTextError", "ReportTexts", "markdown_as_html",
-           "read_report_texts"]
+__all__ = [
+    "MANAGEMENT_REPORT_TYPE",
+    "PRINCIPLES_TYPE",
+    "ReportTextError",
+    "ReportTexts",
+    "check_text_directives",
+    "markdown_as_html",
+    "read_report_texts",
+]

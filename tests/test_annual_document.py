@@ -13,7 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import REPOSITORY
+from ledgers import ledger_text, load
 from pypdf import PdfReader
+from test_report import PUBLISHED
 
 from bergslaget_plugins.annual_document import build_annual_document
 from bergslaget_plugins.board import read_board
@@ -21,9 +24,6 @@ from bergslaget_plugins.money import format_kronor
 from bergslaget_plugins.render import document_as_html
 from bergslaget_plugins.report_texts import markdown_as_html, read_report_texts
 from bergslaget_plugins.statements import ReportError
-from conftest import REPOSITORY
-from ledgers import ledger_text, load
-from test_report import PUBLISHED
 
 BERGSLAGET = Path(sys.executable).parent / "bergslaget"
 
@@ -76,7 +76,7 @@ def pdf_2022(tmp_path_factory) -> bytes:
     folder = tmp_path_factory.mktemp("pdf")
     completed = subprocess.run(
         [str(BERGSLAGET), "report", "--year", "2022", "--format", "pdf", "-o", "arsredovisning-2022.pdf"],
-        cwd=folder, capture_output=True, text=True,
+        cwd=folder, capture_output=True, text=True, check=False,
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr == ""
@@ -182,7 +182,7 @@ def test_html_format_is_the_same_document(books, tmp_path):
 # -- refusals ------------------------------------------------------------------------------------
 
 def run_report(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BERGSLAGET), "report", *arguments], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run([str(BERGSLAGET), "report", *arguments], cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def test_books_with_errors_give_no_document_and_keep_the_old_file(tmp_path):
@@ -295,7 +295,7 @@ def test_a_minimal_set_of_books_makes_a_document(tmp_path):
     text = "\n".join("\n".join(lines) for lines in pdf_pages((tmp_path / "ar.pdf").read_bytes()))
     assert "Året i korthet." in text and "Enligt K2." in text
     assert "Anna Andersson" in text and "Bo Berg" not in text and "Cecilia Carlsson" in text
-    assert re.search(r"^Resultat 0 0 100$", text, flags=re.M)
+    assert re.search(r"^Resultat 0 0 100$", text, flags=re.MULTILINE)
     # No year-end directive for 2021 in these books: a draft, said on the title page and on every page.
     pages = pdf_pages((tmp_path / "ar.pdf").read_bytes())
     assert "Utkast – bokslutet för 2021 är inte gjort; skrivs inte under" in pages[0]
@@ -329,7 +329,7 @@ def test_a_text_file_outside_the_books_folder_is_refused(tmp_path):
     ledger = write_books(books, MINIMAL_DOCUMENT.replace('"fb.md"', '"../hemlig.md"'))
     from beancount import loader
 
-    entries, errors, options = loader.load_file(str(ledger))
+    entries, _, options = loader.load_file(str(ledger))
     texts, problems = read_report_texts(entries, options, 2021)
     assert texts is None
     assert [problem.source["lineno"] for problem in problems] == [ledger.read_text().splitlines().index(
@@ -397,7 +397,7 @@ def test_bean_check_names_a_broken_board_or_text_directive(tmp_path):
     2021-12-31 custom "förvaltningsberättelse" "saknas.md"
     2021-01-01 custom "redovisningsprinciper" "principer.pdf"
     """, plugins='plugin "bergslaget_plugins.report_parts_check"'), encoding="utf-8")
-    completed = subprocess.run([str(Path(sys.executable).parent / "bean-check"), str(ledger)], capture_output=True, text=True)
+    completed = subprocess.run([str(Path(sys.executable).parent / "bean-check"), str(ledger)], capture_output=True, text=True, check=False)
     assert completed.returncode != 0
     output = completed.stdout + completed.stderr
     lines = ledger.read_text(encoding="utf-8").splitlines()
@@ -417,3 +417,11 @@ def test_the_books_board_and_texts_pass_bean_check(books):
     customs = [entry.type for entry in entries if getattr(entry, "type", None) in ("styrelse", "revisor")]
     assert customs.count("styrelse") == 18 and customs.count("revisor") == 1
     assert check_board_directives(entries) == [] and check_text_directives(entries) == []
+
+
+def test_output_file_holds_what_stdout_would(tmp_path):
+    printed = run_report("--year", "2022", "--format", "csv", cwd=REPOSITORY)
+    written = run_report("--year", "2022", "--format", "csv", "-o", str(tmp_path / "ar.csv"), cwd=REPOSITORY)
+    assert printed.returncode == written.returncode == 0
+    assert (tmp_path / "ar.csv").read_text(encoding="utf-8") == printed.stdout
+    assert written.stdout == f"Årsredovisningen 2022 är skriven till {tmp_path / 'ar.csv'}\n"
