@@ -10,6 +10,11 @@ Fava's: a budget applies from its date until the next budget of the same account
 spread evenly over the days of each period (day, week, month, quarter, year). This
 module computes the same figures exactly, without iterating day by day, so the report
 and Fava's own budget view agree.
+
+The association decides a budget for each year. Fava carries a budget forward into the
+following years; the report and the Budget page do not: they use only the budget
+entries dated in the year (:func:`budgets_of_year`), and a year without its own budget
+has no budget column (the report says "Budget saknas", the Budget page refuses).
 """
 
 from __future__ import annotations
@@ -72,6 +77,12 @@ def read_budgets(entries: Iterable[Directive]) -> tuple[dict[str, list[BudgetEnt
     for items in budgets.values():
         items.sort(key=lambda item: item.start)
     return dict(budgets), errors
+
+
+def budgets_of_year(budgets: Mapping[str, list[BudgetEntry]], year: int) -> dict[str, list[BudgetEntry]]:
+    """Only the budget decided for ``year``: the entries dated in it (none carried from earlier years)."""
+    own = {account: [item for item in items if item.start.year == year] for account, items in budgets.items()}
+    return {account: items for account, items in own.items() if items}
 
 
 def _period_containing(day: datetime.date, period: str) -> tuple[datetime.date, datetime.date]:

@@ -37,12 +37,12 @@ from typing import Any, Literal
 from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins import fiscal
-from bergslaget_plugins.budget import BudgetEntry, budget_for, read_budgets
+from bergslaget_plugins.budget import BudgetEntry, budget_for, budgets_of_year, read_budgets
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart, ReportLine, read_chart
 from bergslaget_plugins.generated import is_generated
 from bergslaget_plugins.receivables import read_invoices
 from bergslaget_plugins.money import round_krona
-from bergslaget_plugins.statements import AnnualReport, PostingTotals, RowKind, build_annual_report, query_posting_totals
+from bergslaget_plugins.statements import AnnualReport, PostingTotals, ReportError, RowKind, build_annual_report, query_posting_totals
 
 #: Swedish month abbreviations, for chart axes and tables.
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -226,7 +226,10 @@ def budget_follow_up(
     totals = totals or query_posting_totals(entries, options)
     report = report or build_annual_report(entries, options, period.year, totals)
     chart, _ = read_chart(entries, options)
-    budgets, _ = read_budgets(entries)
+    budgets = budgets_of_year(read_budgets(entries)[0], period.year)
+    if not budgets:
+        raise ReportError([f"Ingen budget är bokförd för {period.year} (ingen budget förs över från tidigare år): "
+                           f"skriv årets beslutade budget i {period.year}/budget.beancount"])
     begin = period.begin
 
     to_date: dict[str, Comparison] = {}

@@ -48,7 +48,9 @@ def table_as_text(table: Table) -> str:
 
 def report_as_text(report: AnnualReport) -> str:
     heading = f"{report.organisation} – årsredovisning {report.year}".strip(" –")
-    parts = [heading, ""]
+    if report.preliminary:
+        heading = f"PRELIMINÄR: {heading} (inget bokslut för {report.year} ännu)"
+    parts = [heading, *(f"Obs: {remark}" for remark in report.remarks), ""]
     for table in report.tables:
         parts.append(table_as_text(table))
     parts.append("Belopp i hela kronor.\n")

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from beancount.core.data import Directive
 from beanquery.query import run_query
 
-from bergslaget_plugins.budget import budget_for, read_budgets
+from bergslaget_plugins.budget import budget_for, budgets_of_year, read_budgets
 from bergslaget_plugins.chart import (
     BALANCE_SHEET,
     BALANCE_TOTAL_LABEL,
@@ -46,9 +46,13 @@ from bergslaget_plugins.chart import (
     ReportLine,
     read_chart,
 )
+from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
 
 RowKind = Literal["rubrik", "rad", "summa"]
+
+#: The budget column's heading for a year without a budget of its own (no budget is carried over).
+NO_BUDGET_COLUMN = "Budget saknas"
 
 #: The one query behind the report and the dashboards: postings summed per day, account and motpart.
 BALANCES_QUERY = """
@@ -102,6 +106,10 @@ class AnnualReport:
     income_statement: Table
     balance_sheet: Table
     notes: tuple[Table, ...]
+    #: True for a year without a year-end directive: the figures are not a closed year's.
+    preliminary: bool = False
+    #: What a reader of a preliminary report must know (Swedish), e.g. an undisposed result.
+    remarks: tuple[str, ...] = ()
 
     @property
     def tables(self) -> tuple[Table, ...]:
@@ -177,6 +185,7 @@ class _Builder:
         self.entries = entries
         self.year = year
         self.problems: list[str] = []
+        self.closed_years = set(year_end_directives(entries)[0])
         self._result_accounts = [
             account for account in totals.accounts()
             if (section := chart.section_of_account(account)) is not None and section.statement == INCOME_STATEMENT
@@ -233,16 +242,18 @@ class _Builder:
             line = self.chart.earnings_line("current")
             label = line.label if line is not None else "Årets resultat"
             self.problems.append(
-                f"{label} {year}-12-31 innehåller {format_kronor(undisposed)} kr från tidigare år som inte "
+                f"{label} {year}-12-31 innehåller {format_kronor(abs(undisposed))} kr "
+                f"{'vinst' if undisposed > 0 else 'förlust'} från tidigare år som inte "
                 f"disponerats: bokför årsmötets beslut om föregående års resultat "
                 f"(från {self.chart.current_earnings}, t.ex. till balanserat resultat)"
             )
 
     # -- tables ---------------------------------------------------------------
     def income_statement(self) -> Table:
-        budgets, budget_errors = read_budgets(self.entries)
+        all_budgets, budget_errors = read_budgets(self.entries)
         for error in budget_errors:
             self.problems.append(f"{error.source.get('filename')}:{error.source.get('lineno')}: {error.message}")
+        budgets = budgets_of_year(all_budgets, self.year)
         begin, end = datetime.date(self.year, 1, 1), datetime.date(self.year + 1, 1, 1)
         rows: list[Row] = []
         section_sums: dict[str, tuple[Decimal, ...]] = {}
@@ -265,7 +276,9 @@ class _Builder:
             rows.append(Row(section.sum_label, "summa", sums))
         result = tuple(i - k for i, k in zip(section_sums["Intäkter"], section_sums["Kostnader"]))
         rows.append(Row(RESULT_LABEL, "summa", result))
-        columns = (f"Bokslut {self.year - 1}", f"Budget {self.year}", f"Bokslut {self.year}")
+        budget_column = f"Budget {self.year}" if budgets else NO_BUDGET_COLUMN
+        outcome_column = f"Bokslut {self.year}" if self.year in self.closed_years else f"Prel. {self.year}"
+        columns = (f"Bokslut {self.year - 1}", budget_column, outcome_column)
         return Table(INCOME_STATEMENT, columns, tuple(rows))
 
     def balance_sheet(self) -> tuple[Table, dict[str, tuple[Decimal, ...]], dict[str, tuple[Decimal, ...]]]:
@@ -372,7 +385,15 @@ def build_annual_report(
     income_statement = builder.income_statement()
     balance_sheet, rounded, exact = builder.balance_sheet()
     notes = builder.notes(rounded, exact)
-    builder.check_earlier_results_disposed(year)
     if builder.problems:
         raise ReportError(builder.problems)
-    return AnnualReport(str(options.get("title") or ""), year, income_statement, balance_sheet, notes)
+    preliminary = year not in builder.closed_years
+    builder.check_earlier_results_disposed(year)
+    remarks: tuple[str, ...] = ()
+    if preliminary:
+        # An open year may be reported before the annual meeting has disposed of last year's result.
+        remarks, builder.problems = tuple(builder.problems), []
+    if builder.problems:
+        raise ReportError(builder.problems)
+    return AnnualReport(str(options.get("title") or ""), year, income_statement, balance_sheet, notes,
+                        preliminary=preliminary, remarks=remarks)

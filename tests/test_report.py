@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from beancount import loader
+from beancount.core.data import Custom, new_metadata
 
 from bergslaget_plugins.statements import ReportError, build_annual_report
 from conftest import LEDGER, REPOSITORY, SHARED
@@ -285,9 +287,13 @@ def test_check_previous_result_must_be_disposed():
     """)
     assert errors == []
     assert build_annual_report(entries, options, 2021).balance_sheet.row("Årets resultat").values == (0, 100)
+    # An open year is reported (preliminary) with a remark; a closed year is refused.
+    [remark] = build_annual_report(entries, options, 2022).remarks
+    assert "100 kr vinst från tidigare år som inte disponerats" in remark
+    closed = entries + [Custom(new_metadata("<test>", 1), datetime.date(2022, 12, 31), "bokslut", [])]
     with pytest.raises(ReportError) as refusal:
-        build_annual_report(entries, options, 2022)
-    assert any("100 kr från tidigare år som inte disponerats" in problem for problem in refusal.value.problems)
+        build_annual_report(closed, options, 2022)
+    assert any("100 kr vinst från tidigare år som inte disponerats" in problem for problem in refusal.value.problems)
 
 
 def test_unbooked_results_land_on_equity_lines():

@@ -126,3 +126,46 @@ def test_year_open_refuses_a_year_that_is_not_next(books_copy):
     refused = run_bergslaget("year", "open", "2025", str(books_copy))
     assert refused.returncode == 1 and "öppna 2023 först" in refused.stderr
     assert not (books_copy.parent / "2025").exists()
+
+
+# -- no silent carry-over -----------------------------------------------------------------------
+
+def test_report_of_an_open_year_is_preliminary_and_has_no_carried_budget(books_copy):
+    """Found defects: without a 2023 budget the column "Budget 2023" showed 2022's budget, and
+    report --year 2023 before any year-end was headed like a closed year ("Bokslut 2023")."""
+    assert run_bergslaget("year", "open", "2023", str(books_copy)).returncode == 0
+    add_file(books_copy, "2023/bank.beancount", BANK_FEE_2023)
+    printed = run_bergslaget("report", str(books_copy), "--year", "2023")
+    assert printed.returncode == 0, printed.stderr
+    first_line = printed.stdout.splitlines()[0]
+    assert first_line == "PRELIMINÄR: Intresseföreningen Bergslaget – årsredovisning 2023 (inget bokslut för 2023 ännu)"
+    assert printed.stdout.splitlines()[4].split() == ["Bokslut", "2022", "Budget", "saknas", "Prel.", "2023"]
+    assert "Medlemsavgifter                          1 029 103             0             0" in printed.stdout
+    entries, errors, options = loader.load_file(str(books_copy))
+    assert errors == []
+    report = build_annual_report(entries, options, 2023)
+    assert report.preliminary and report.income_statement.columns == ("Bokslut 2022", "Budget saknas", "Prel. 2023")
+    assert build_annual_report(entries, options, 2022).preliminary is False
+
+
+def test_a_decided_budget_for_the_year_is_its_own_and_nothing_is_carried(books_copy):
+    add_file(books_copy, "2023/budget.beancount",
+             '2023-01-01 custom "budget" Income:3994-Medlemsavgifter "yearly" -1100000 SEK\n')
+    add_file(books_copy, "2023/bank.beancount", BANK_FEE_2023)
+    entries, errors, options = loader.load_file(str(books_copy))
+    assert errors == []
+    statement = build_annual_report(entries, options, 2023).income_statement
+    assert statement.columns[1] == "Budget 2023"
+    assert statement.row("Medlemsavgifter").values[1] == 1100000
+    assert statement.row("Hyror").values[1] == 0  # 2022's 60 000 is not carried into 2023
+
+
+def test_a_preliminary_report_before_the_annual_meeting_says_the_result_is_not_disposed(books_copy):
+    add_file(books_copy, "2023/bank.beancount", BANK_FEE_2023)
+    entries, errors, options = loader.load_file(str(books_copy))
+    assert errors == []
+    report = build_annual_report(entries, options, 2023)
+    assert report.preliminary
+    [remark] = report.remarks
+    assert "273 319 kr förlust från tidigare år som inte disponerats" in remark
+    assert report.balance_sheet.row("Summa tillgångar").values == report.balance_sheet.row("Summa skulder och eget kapital").values
