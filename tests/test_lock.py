@@ -364,3 +364,31 @@ def test_reordering_the_directives_behind_generated_verifications_keeps_their_nu
     second = text.index('2020-01-01 custom "medlem" "Hofors kommun"')
     register.write_text(text[:first] + text[second:] + "\n" + text[first:second], encoding="utf-8")
     assert messages(books_copy) == []
+
+
+# -- the documentation tells the truth ---------------------------------------------------------------------
+
+def test_the_readme_correction_is_accepted_in_a_locked_year_and_names_what_it_corrects(books_copy):
+    readme = (LEDGER.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Rättelse.**"):]
+    example = section[section.index("```beancount\n") + len("```beancount\n"):section.index("```\n", section.index("```beancount"))]
+    assert "^rattelse-LF1-2022" in example and 'rattar: "LF1 2022"' in example
+    with (books_copy.parent / "2022" / "rattelse.beancount").open("w", encoding="utf-8") as file:
+        file.write(example)
+    assert lock_errors(books_copy) == []
+    assert [error for error in messages(books_copy) if "rattelse.beancount" in error] == []
+    entries, _, _ = loader.load_file(str(books_copy))
+    [correction] = [e for e in entries if isinstance(e, Transaction) and "rattelse-LF1-2022" in e.links]
+    assert correction.date.year == 2023 and correction.meta["ver"] == "A1"
+
+
+def test_the_system_documentation_names_every_rule_and_the_lock_directives():
+    from bergslaget_plugins.rules import RULES
+
+    text = (LEDGER.parent.parent / "SYSTEMDOKUMENTATION.md").read_text(encoding="utf-8")
+    main = LEDGER.read_text(encoding="utf-8")
+    plugins = {line.split('"')[1].rsplit(".", 1)[-1] for line in main.splitlines() if line.startswith("plugin ")}
+    named = {name.rsplit(".", 1)[-1] for name in RULES} | (plugins - {"rules"})
+    assert named and all(f"`{name}`" in text for name in named), sorted(n for n in named if f"`{n}`" not in text)
+    for directive in ('custom "låst år"', 'custom "låst verifikation"', 'custom "låskedja"', 'custom "upplåst år"'):
+        assert directive in text
