@@ -47,9 +47,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from beancount.core import account as account_lib
 from beancount.core import flags
 from beancount.core.amount import Amount
 from beancount.core.data import Balance, Directive, Open, Posting, Transaction
+from beancount.parser import options as options_lib
 from beancount.parser import printer
 
 from bergslaget_plugins.chart import NAME_KEY, bas_number
@@ -92,14 +94,19 @@ class ExistingBooks:
     open_accounts: frozenset[str] = frozenset()
 
 
+_BEANCOUNT_DEFAULTS = options_lib.OPTIONS_DEFAULTS
+
+
 @dataclass(frozen=True)
 class RootNames:
-    assets: str = "Assets"
-    liabilities: str = "Liabilities"
-    equity: str = "Equity"
-    income: str = "Income"
-    expenses: str = "Expenses"
-    opening_balances: str = "Equity:Opening-Balances"
+    """The root account names and the opening-balances account (Beancount's defaults unless the books set them)."""
+
+    assets: str = _BEANCOUNT_DEFAULTS["name_assets"]
+    liabilities: str = _BEANCOUNT_DEFAULTS["name_liabilities"]
+    equity: str = _BEANCOUNT_DEFAULTS["name_equity"]
+    income: str = _BEANCOUNT_DEFAULTS["name_income"]
+    expenses: str = _BEANCOUNT_DEFAULTS["name_expenses"]
+    opening_balances: str = account_lib.join(_BEANCOUNT_DEFAULTS["name_equity"], _BEANCOUNT_DEFAULTS["account_previous_balances"])
 
 
 @dataclass
