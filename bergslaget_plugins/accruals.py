@@ -103,7 +103,7 @@ from bergslaget_plugins.generated import (
     posting,
     with_link,
 )
-from bergslaget_plugins.money import CURRENCY, format_kronor
+from bergslaget_plugins.money import CURRENCY
 from bergslaget_plugins.periods import PERIOD_KEY, Month, Period, PeriodError, allocate, parse_period
 from bergslaget_plugins.roles import AccountRoles, RoleError, plugin_source, roles_for_plugin
 
@@ -263,7 +263,7 @@ def _plan(
         return fail(str(error))
 
     booking = Month.of(source.date)
-    distance = max(abs(period.first.index - booking.index), abs(period.last.index - booking.index))
+    distance = max(abs(period.first.ordinal - booking.ordinal), abs(period.last.ordinal - booking.ordinal))
     if distance > settings.max_avstand_manader:
         return fail(
             f"period {period} ligger långt från bokföringsdagen {source.date} "

@@ -9,7 +9,7 @@ a writer of its own), which puts an apostrophe in front of such a text cell, as 
 recommends; the spreadsheet then shows the text as it is written in the books::
 
     >>> csv_text(["motpart", "belopp"], [["=HYPERLINK(1)", "-273319"], ["@SUM(A1)", "1234.50"]])
-    'motpart,belopp\\n\\'=HYPERLINK(1),-273319\\n\\'@SUM(A1),1234.50\\n'
+    "motpart,belopp\\n'=HYPERLINK(1),-273319\\n'@SUM(A1),1234.50\\n"
 
 Numbers stay numbers: a cell that is a plain number in machine notation (``-273319``,
 ``+12``, ``-0.50``; also ``Decimal`` and ``int`` values) is written unchanged, so a

@@ -29,7 +29,7 @@ sums of the rounded lines, as in the annual report.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -335,7 +335,12 @@ def line_balance_by_month(
     dates = _transaction_dates(entries)
     start = max(datetime.date(year - 2, 12, 31), min(dates, default=datetime.date(year - 2, 12, 31)))
     days = [start] + [_month_end(y, m) for y in (year - 1, year) for m in range(1, 13) if _month_end(y, m) > start]
-    return tuple(BalancePoint(day, chart.line_value(line, lambda account, day=day: totals.balance(account, day))) for day in days)
+    return tuple(BalancePoint(day, chart.line_value(line, _balances_on(totals, day))) for day in days)
+
+
+def _balances_on(totals: PostingTotals, day: datetime.date) -> Callable[[str], Decimal]:
+    """An account's balance at the end of ``day``."""
+    return lambda account: totals.balance(account, day)
 
 
 # -- membership fees ------------------------------------------------------------------------

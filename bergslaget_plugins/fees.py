@@ -211,8 +211,12 @@ def _read_member(entry: Custom) -> tuple[Member | None, FeeError | None]:
     if len(values) != 1 or not isinstance(values[0], str):
         return None, FeeError(meta, 'medlem ska ha ett namn: custom "medlem" "Storfors kommun"', entry)
     name = values[0]
-    kind = _text(meta, "typ")
-    if kind not in ("kommun", "region"):
+    kind_text = _text(meta, "typ")
+    if kind_text == "kommun":
+        kind: MemberKind = "kommun"
+    elif kind_text == "region":
+        kind = "region"
+    else:
         return None, FeeError(meta, f'{name}: typ ska vara "kommun" eller "region"', entry)
     county = _text(meta, "lan")
     if county not in COUNTIES_BY_NAME:
@@ -270,27 +274,29 @@ def _read_rule(entry: Custom) -> tuple[FeeRule | None, FeeError | None]:
     for key in ("avrundning_fast_del", "avrundning_per_invanare", "avrundning_avgift"):
         if amounts[key] == 0:
             problems.append(f"{key} måste vara större än noll")
-    if problems:
+    given = {key: value for key, value in amounts.items() if value is not None}
+    if problems or population_day is None or invoice_day is None or len(given) != len(amounts):
         return None, FeeError(meta, f"Avgiftsregeln {entry.date.year}: " + "; ".join(problems), entry)
+    assert isinstance(offset, Decimal) and isinstance(days, Decimal)  # checked above: problems otherwise
     return FeeRule(
         year=entry.date.year,
         title=title,
-        fixed_part=amounts["fast_del"],
-        region_fixed_cap=amounts["fast_del_region_tak"],
-        rate_per_inhabitant=amounts["rorlig_del_per_invanare"],
-        variable_cap=amounts["rorlig_del_tak"],
-        total_cap=amounts["avgift_tak"],
+        fixed_part=given["fast_del"],
+        region_fixed_cap=given["fast_del_region_tak"],
+        rate_per_inhabitant=given["rorlig_del_per_invanare"],
+        variable_cap=given["rorlig_del_tak"],
+        total_cap=given["avgift_tak"],
         population_month_day=population_day,
         population_year_offset=int(offset),
         invoice_month_day=invoice_day,
         payment_days=int(days),
         indexation=indexation,
         index_caps=index_caps,
-        fixed_rounding=amounts["avrundning_fast_del"],
-        rate_rounding=amounts["avrundning_per_invanare"],
-        fee_rounding=amounts["avrundning_avgift"],
+        fixed_rounding=given["avrundning_fast_del"],
+        rate_rounding=given["avrundning_per_invanare"],
+        fee_rounding=given["avrundning_avgift"],
         meta=meta,
-    ), None  # type: ignore[arg-type]
+    ), None
 
 
 def read_register(entries: Iterable[Directive]) -> tuple[Register, list[FeeError]]:

@@ -279,9 +279,9 @@ def book_holiday_pay_liability(
         if not isinstance(rate, Rate):
             errors.append(rate)
             continue
-        entry = _book_date(facts, rate, roles, liability_postings, fee_postings)
-        if entry is not None:
-            generated.append(entry)
+        booked = _book_date(facts, rate, roles, liability_postings, fee_postings)
+        if booked is not None:
+            generated.append(booked)
     errors.extend(_year_ends_without_facts(entries, by_date, liability_postings))
     return list(entries) + generated, errors
 

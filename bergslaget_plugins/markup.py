@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from beancount.core.data import Custom, Directive, Document, Note, Posting, Query, Transaction
+from beancount.core.data import Custom, Directive, Document, Note, Query, Transaction
 
 __plugins__ = ("refuse_markup",)
 

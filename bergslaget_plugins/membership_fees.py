@@ -98,7 +98,8 @@ def booked_fee_invoices(entries: list[Directive]) -> dict[tuple[str, int], Trans
 
 
 def _invoice_amount(entry: Transaction, income_account: str) -> Decimal:
-    return -sum((p.units.number for p in entry.postings if p.account == income_account and p.units), Decimal(0))
+    return -sum((p.units.number for p in entry.postings
+                 if p.account == income_account and p.units is not None and p.units.number is not None), Decimal(0))
 
 
 def _place(meta: dict[str, Any]) -> str:
@@ -150,7 +151,7 @@ def fee_invoice(fee: MemberFee, settings: FeeSettings, roles: AccountRoles) -> T
     if fee.municipalities:
         meta["kommuner"] = ", ".join(fee.municipalities)
     return generated_transaction(
-        member.meta,  # type: ignore[arg-type]
+        member.meta,
         fee.invoice_date,
         f"Medlemsavgift {fee.year}",
         [

@@ -150,7 +150,7 @@ def undisposed_result(entries: Sequence[Directive], options: Mapping[str, Any], 
     for entry in entries:
         if isinstance(entry, Transaction) and entry.date.year <= through_year:
             for leg in entry.postings:
-                if leg.units is not None and (leg.account == previous_earnings or leg.account.startswith(result_roots)):
+                if leg.units is not None and leg.units.number is not None and (leg.account == previous_earnings or leg.account.startswith(result_roots)):
                     total += leg.units.number
     return total
 

@@ -163,8 +163,8 @@ def _line(invoice: ET._Element, document: FeeInvoiceDocument) -> None:
 
 def peppol_invoice_element(document: FeeInvoiceDocument) -> ET._Element:
     """The UBL Invoice element of ``document``."""
-    # The None key (the default namespace) is lxml's own convention; its stubs type keys as str.
-    invoice = ET.Element(f"{{{INVOICE_NS}}}Invoice", nsmap=NAMESPACES)  # type: ignore[arg-type]
+    # The None key (the default namespace) is lxml's own convention.
+    invoice = ET.Element(f"{{{INVOICE_NS}}}Invoice", nsmap=NAMESPACES)
     _cbc(invoice, "CustomizationID", CUSTOMIZATION_ID)
     _cbc(invoice, "ProfileID", PROFILE_ID)
     _cbc(invoice, "ID", document.number)

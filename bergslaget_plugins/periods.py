@@ -49,13 +49,13 @@ class Month(NamedTuple):
         return cls(date.year, date.month)
 
     @property
-    def index(self) -> int:
+    def ordinal(self) -> int:
         """Months since year 0: differences between indexes count months."""
         return self.year * 12 + self.month - 1
 
     def plus(self, months: int) -> Month:
         """The month ``months`` later (earlier if negative)."""
-        year, month_zero = divmod(self.index + months, 12)
+        year, month_zero = divmod(self.ordinal + months, 12)
         return Month(year, month_zero + 1)
 
     @property
@@ -79,7 +79,7 @@ class Period(NamedTuple):
     @property
     def months(self) -> list[Month]:
         """Every month of the period, in order."""
-        return [self.first.plus(offset) for offset in range(self.last.index - self.first.index + 1)]
+        return [self.first.plus(offset) for offset in range(self.last.ordinal - self.first.ordinal + 1)]
 
     def __str__(self) -> str:
         return str(self.first) if self.first == self.last else f"{self.first}–{self.last}"

@@ -141,7 +141,7 @@ def read_invoices(
     records = {}
     for number, entry in invoice_entries.items():
         invoiced = sum((p.units.number for p in entry.postings
-                        if p.account == receivables and p.units is not None
+                        if p.account == receivables and p.units is not None and p.units.number is not None
                         and str((p.meta or {}).get(INVOICE_KEY, number)) == number), Decimal(0))
         records[number] = InvoiceRecord(number, entry, invoiced, invoiced - amounts.get(number, Decimal(0)),
                                         last_clearing.get(number))

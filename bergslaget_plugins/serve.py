@@ -109,6 +109,8 @@ def _refuse_what_is_not_the_books() -> None:
         if ledger is None or not is_document_of_the_books(request.args.get("filename", ""), ledger):
             abort(404)
     if endpoint == "statement":
+        if ledger is None:
+            abort(404)
         try:
             path = ledger.statement_path(request.args.get("entry_hash", ""), request.args.get("key", ""))
         except Exception:  # noqa: BLE001 - Fava's own errors for an unknown entry or key

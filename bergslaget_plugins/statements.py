@@ -300,7 +300,7 @@ class _Builder:
                                      accounts=self.chart.accounts_on(line.label)))
             rows.extend(line_rows)
             sums[title] = _column_sums(line_rows, 2)
-            exact_sums[title] = tuple(sum((exact[l.label][i] for l in self.chart.lines_of(section)), Decimal(0)) for i in range(2))
+            exact_sums[title] = tuple(sum((exact[line.label][i] for line in self.chart.lines_of(section)), Decimal(0)) for i in range(2))
             rows.append(Row(section.sum_label, "summa", sums[title]))
         total = tuple(s + e for s, e in zip(sums["Skulder"], sums["Eget kapital"]))
         rows.append(Row(BALANCE_TOTAL_LABEL, "summa", total))
@@ -324,7 +324,7 @@ class _Builder:
         years = (self.year - 1, self.year)
         columns = tuple(f"{y}-12-31" for y in years)
         tables = []
-        note_lines = sorted((l for l in self.chart.lines if l.note is not None), key=lambda l: l.note or 0)
+        note_lines = sorted((line for line in self.chart.lines if line.note is not None), key=lambda line: line.note or 0)
         for line in note_lines:
             exact_rows: dict[str, list[Decimal]] = {}
             first_seen: dict[str, tuple[str, datetime.date]] = {}

@@ -102,7 +102,7 @@ class _Context:
 
     def balance(self, account: str, through: datetime.date) -> Decimal:
         return sum((leg.units.number for entry in self.transactions if entry.date <= through
-                    for leg in entry.postings if leg.account == account and leg.units is not None), Decimal(0))
+                    for leg in entry.postings if leg.account == account and leg.units is not None and leg.units.number is not None), Decimal(0))
 
 
 # -- the items ----------------------------------------------------------------------------
@@ -225,12 +225,12 @@ def _disposition(context: _Context) -> CheckItem:
     undisposed = Decimal(0)
     for entry in context.transactions:
         if entry.date.year < year:
-            undisposed += sum((leg.units.number for leg in entry.postings if leg.units is not None and (
+            undisposed += sum((leg.units.number for leg in entry.postings if leg.units is not None and leg.units.number is not None and (
                 leg.account == previous_earnings or leg.account.startswith(result_roots))), Decimal(0))
     dispositions = [entry for entry in context.transactions if entry.date.year == year
                     and any(leg.account == previous_earnings for leg in entry.postings)]
     moved = sum((leg.units.number for entry in dispositions for leg in entry.postings
-                 if leg.account == previous_earnings and leg.units is not None), Decimal(0))
+                 if leg.account == previous_earnings and leg.units is not None and leg.units.number is not None), Decimal(0))
     places = tuple(context.place(entry.meta) for entry in dispositions)
     left = undisposed + moved
     if not undisposed and not dispositions:
@@ -280,7 +280,7 @@ def _assertions(context: _Context) -> CheckItem:
             continue
         generated_on_year_end = sum((leg.units.number for entry in context.transactions
                                      if entry.date == context.year_end and is_generated(entry)
-                                     for leg in entry.postings if leg.account == account and leg.units is not None), Decimal(0))
+                                     for leg in entry.postings if leg.account == account and leg.units is not None and leg.units.number is not None), Decimal(0))
         balance = context.balance(account, context.year_end)
         if balance and balance == generated_on_year_end:
             continue  # wholly what a year-end rule computed that day (e.g. 2943): its basis is in the entry

@@ -129,12 +129,13 @@ def mark_booked_by_hand(entries: list[Directive], existing: Sequence[Directive],
     for entry in existing:
         if isinstance(entry, Transaction) and key not in (entry.meta or {}):
             for posting in entry.postings:
-                if posting.account == account and posting.units is not None:
+                if posting.account == account and posting.units is not None and posting.units.number is not None:
                     pool.setdefault((entry.date, posting.units.number), []).append(entry)
     for entry in entries:
         if not isinstance(entry, Transaction) or DUPLICATE in entry.meta:
             continue
-        amounts = [posting.units.number for posting in entry.postings if posting.account == account and posting.units]
+        amounts = [posting.units.number for posting in entry.postings
+                   if posting.account == account and posting.units is not None and posting.units.number is not None]
         candidates = pool.get((entry.date, amounts[0])) if len(amounts) == 1 else None
         if candidates:
             target = candidates.pop(0)

@@ -98,7 +98,10 @@ def amounts(entry: Transaction) -> dict[str, Decimal]:
     return result
 
 
-def balance(entries, account: str, until: datetime.date, since: datetime.date = D(1900, 1, 1)) -> Decimal:
+EARLIEST = D(1900, 1, 1)
+
+
+def balance(entries, account: str, until: datetime.date, since: datetime.date = EARLIEST) -> Decimal:
     return sum(
         (
             posting.units.number

@@ -86,7 +86,8 @@ def test_books_with_errors_leave_the_collector_as_it_was_and_freeze_nothing(prob
         load_books(main)
     assert seen == [False]
     assert gc.isenabled()
-    assert gc.get_freeze_count() == frozen_before
+    # Nothing newly frozen (the count may fall: frozen objects of earlier loads can be freed meanwhile).
+    assert gc.get_freeze_count() <= frozen_before
 
 
 def test_a_disabled_collector_stays_disabled(probed_books) -> None:

@@ -45,7 +45,10 @@ def report_2022(entries_options):
     return build_annual_report(*entries_options, 2022)
 
 
-def period(year: int, filter_end: datetime.date | None = None, today: datetime.date = D(2030, 1, 1)) -> Period:
+LATER_TODAY = D(2030, 1, 1)
+
+
+def period(year: int, filter_end: datetime.date | None = None, today: datetime.date = LATER_TODAY) -> Period:
     return Period(year=year, to_date=filter_end or D(year, 12, 31), as_of=min(filter_end or D(year, 12, 31), today),
                   last_day=filter_end or D(year, 12, 31))
 

@@ -45,8 +45,8 @@ def test_the_books_list_the_markup_plugin():
      ATTACK, "Beskrivningen"),
     (f'2021-03-01 * "Kommun" "Avgift"\n  meddelande: "{ATTACK}"\n  Assets:1930-Företagskonto  1 SEK\n'
      f'  Income:3994-Medlemsavgifter\n', "meddelande", "Metadata meddelande"),
-    (f'2021-03-01 * "Kommun" "Avgift"\n  Assets:1930-Företagskonto  1 SEK\n    motpart: "a<b"\n'
-     f'  Income:3994-Medlemsavgifter\n', "motpart", "Konteringens metadata motpart"),
+    ('2021-03-01 * "Kommun" "Avgift"\n  Assets:1930-Företagskonto  1 SEK\n    motpart: "a<b"\n'
+     '  Income:3994-Medlemsavgifter\n', "motpart", "Konteringens metadata motpart"),
     (f'2021-03-01 note Assets:1930-Företagskonto "{ATTACK}"\n', "note", "Anteckningen"),
     (f'2021-03-01 custom "fråga" "{ATTACK}"\n', "custom", "Värdet"),
 ])

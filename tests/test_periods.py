@@ -83,7 +83,7 @@ def test_month_arithmetic_and_days():
     assert Month(2024, 2).last_day == datetime.date(2024, 2, 29)
     assert Month(2023, 3).first_day == datetime.date(2023, 3, 1)
     assert Month.of(datetime.date(2022, 12, 20)) == Month(2022, 12)
-    assert Month(2023, 1).index - Month(2022, 1).index == 12
+    assert Month(2023, 1).ordinal - Month(2022, 1).ordinal == 12
     assert Month(2022, 12) < Month(2023, 1)
 
 

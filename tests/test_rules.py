@@ -8,7 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
 from beancount import loader
 from beancount.core.data import entry_sortkey
 from conftest import LEDGER, REPOSITORY

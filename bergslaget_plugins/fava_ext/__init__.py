@@ -45,12 +45,13 @@ from markupsafe import Markup
 from fava.application import url_for
 from fava.context import g
 from beancount.core.data import Directive
-from fava.ext import FavaExtensionBase, extension_endpoint
+from fava.ext import FavaExtensionBase
 
 from bergslaget_plugins import dashboards, load_memo
 from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document, read_parts
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart
 from bergslaget_plugins.dashboards import ChartData, Period
+from bergslaget_plugins.fava_ext.fava_api import endpoint
 from bergslaget_plugins.fee_invoices import invoice_document
 from bergslaget_plugins.invoice_documents import archived_invoice_copies
 from bergslaget_plugins.invoice_pdf import invoice_pdf
@@ -58,7 +59,6 @@ from bergslaget_plugins.money import format_kronor, format_swedish
 from bergslaget_plugins.render import document_as_html, document_as_pdf, report_as_csv, table_as_html
 from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.load_memo import FIGURES
-from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.statements import AnnualReport, PostingTotals, ReportError, Table
 from bergslaget_plugins.typesetting import TypesettingUnavailable
 
@@ -387,7 +387,7 @@ class Arsredovisning(_Page, FavaExtensionBase):
             return Response(text, status=409, mimetype="text/plain")
         return page.report
 
-    @extension_endpoint("csv")
+    @endpoint("csv")
     def csv(self) -> Response:
         """The report as CSV (``bergslaget report --format csv``)."""
         report = self._report_or_problems()
@@ -412,7 +412,7 @@ class Arsredovisning(_Page, FavaExtensionBase):
         text = "Årsredovisningen kan inte upprättas:\n" + "".join(f"- {problem}\n" for problem in problems)
         return Response(text, status=409, mimetype="text/plain")
 
-    @extension_endpoint("utskrift")
+    @endpoint("utskrift")
     def utskrift(self) -> Response:
         """The annual report to sign as an HTML document for the browser (``bergslaget report --format html``)."""
         document = self._document_or_problems()
@@ -420,7 +420,7 @@ class Arsredovisning(_Page, FavaExtensionBase):
             return document
         return Response(document_as_html(document), mimetype="text/html")
 
-    @extension_endpoint("pdf")
+    @endpoint("pdf")
     def pdf(self) -> Response:
         """The annual report to sign as PDF (``bergslaget report --format pdf``), as a download."""
         document = self._document_or_problems()
@@ -488,7 +488,7 @@ class Medlemsavgifter(_Page, FavaExtensionBase):
             return url_for("document", filename=archived)
         return f"{url_for('index')}extension/{self.name}/faktura?" + urlencode({"nummer": invoice_number})
 
-    @extension_endpoint("faktura")
+    @endpoint("faktura")
     def faktura(self) -> Response:
         """The PDF of a booked fee invoice (``?nummer=2022101``), made from the books; read-only."""
         number = request.args.get("nummer", "")

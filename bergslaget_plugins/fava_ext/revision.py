@@ -26,7 +26,7 @@ from beancount.core.data import Transaction
 from flask import Response, request
 
 from fava.application import url_for
-from fava.ext import FavaExtensionBase, extension_endpoint
+from fava.ext import FavaExtensionBase
 
 from bergslaget_plugins import fiscal
 from bergslaget_plugins.general_ledger import GeneralLedger, build_general_ledger, ledger_as_csv
@@ -34,6 +34,7 @@ from bergslaget_plugins.journal import Journal, build_journal, journal_as_csv
 from bergslaget_plugins.load_memo import FIGURES
 from bergslaget_plugins.money import format_swedish
 from bergslaget_plugins.statements import ReportError
+from bergslaget_plugins.fava_ext.fava_api import endpoint, loaded_books
 
 VIEWS = {"rabalans": "Råbalans", "huvudbok": "Huvudbok", "verifikationer": "Verifikationslista"}
 
@@ -63,21 +64,21 @@ class Revision(FavaExtensionBase):
     belopp = staticmethod(format_swedish)
 
     def _years(self) -> tuple[int, ...]:
-        entries = self.ledger.all_entries
+        entries, _ = loaded_books(self.ledger)
         return FIGURES.value(entries, "revision years", lambda: tuple(sorted(
             {entry.date.year for entry in entries if isinstance(entry, Transaction)}, reverse=True)))
 
     def _general_ledger(self, year: int) -> GeneralLedger:
-        entries, options = self.ledger.all_entries, self.ledger.options
+        entries, options = loaded_books(self.ledger)
         return FIGURES.value(entries, ("revision general ledger", year), lambda: build_general_ledger(entries, options, year))
 
     def _journal(self, year: int, series: str | None) -> Journal:
-        entries = self.ledger.all_entries
+        entries, _ = loaded_books(self.ledger)
         return FIGURES.value(entries, ("revision journal", year, series), lambda: build_journal(entries, year, series=series))
 
     def _chosen(self) -> tuple[int | None, tuple[int, ...], str, str | None, str | None]:
         years = self._years()
-        default = fiscal.last_closed_year(self.ledger.all_entries)
+        default = fiscal.last_closed_year(loaded_books(self.ledger)[0])
         text = request.args.get("ar", "")
         year = int(text) if text.isdigit() and int(text) in years else (default if default in years else (years[0] if years else None))
         view = request.args.get("vy", "rabalans")
@@ -110,7 +111,7 @@ class Revision(FavaExtensionBase):
         values = {"ar": page.year, "vy": page.view, "konto": page.account, "serie": page.series}
         return f"{url_for('index')}extension/{self.name}/csv?" + urlencode({k: v for k, v in values.items() if v is not None})
 
-    @extension_endpoint("csv")
+    @endpoint("csv")
     def csv(self) -> Response:
         """The chosen list as CSV: verifikationslista or huvudbok (råbalans: the whole huvudbok)."""
         page = self.page()
