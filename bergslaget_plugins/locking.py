@@ -92,7 +92,7 @@ def _canonical_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return _canonical_number(value)
     if isinstance(value, str):
-        return _PLACE_IN_TEXT.sub("<plats>", value)
+        return _PLACE_IN_TEXT.sub("<plats>", value) if ".beancount:" in value else value
     if isinstance(value, int):
         return value
     if isinstance(value, datetime.date):
@@ -123,14 +123,16 @@ def _canonical_posting(leg: Posting) -> dict[str, Any]:
     }
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_dumps = _ENCODER.encode
 
 
 def canonical_verification(entry: Transaction) -> str:
-    """The verification as canonical JSON: what it says, not where or how it is written."""
-    postings = sorted((_canonical_posting(leg) for leg in entry.postings), key=_dumps)
-    return _dumps({
+    """The verification as canonical JSON: what it says, not where or how it is written.
+
+    The entry's own fields as one JSON object, then its postings, each a JSON object, in
+    sorted order (so the order they are written in does not matter)."""
+    head = _dumps({
         "datum": entry.date.isoformat(),
         "flagga": entry.flag,
         "motpart": entry.payee,
@@ -138,8 +140,9 @@ def canonical_verification(entry: Transaction) -> str:
         "taggar": sorted(entry.tags or ()),
         "lankar": sorted(entry.links or ()),
         "meta": _canonical_meta(entry.meta),
-        "konteringar": postings,
     })
+    postings = sorted(_dumps(_canonical_posting(leg)) for leg in entry.postings)
+    return head + "[" + ",".join(postings) + "]"
 
 
 def verification_digest(entry: Transaction) -> str:

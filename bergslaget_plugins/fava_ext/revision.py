@@ -59,6 +59,7 @@ class Revision(FavaExtensionBase):
     """Revision: råbalans, huvudbok and verifikationslista of the chosen year."""
 
     report_title = "Revision"
+    ledger: Any
     views = VIEWS
 
     belopp = staticmethod(format_swedish)
