@@ -13,6 +13,10 @@ does what these lines do, in this order (:data:`RULES`)::
     plugin "bergslaget_plugins.invoice_documents"
     plugin "bergslaget_plugins.verification_numbers"
     plugin "bergslaget_plugins.chart_of_accounts"
+    plugin "bergslaget_plugins.markup"
+    plugin "bergslaget_plugins.counterparties"
+    plugin "bergslaget_plugins.spelling"
+    plugin "bergslaget_plugins.budget_check"
 
 Each rule gets the entries sorted by date, with what the earlier rules booked in its
 place, exactly as with its own plugin line (Beancount sorts after every plugin line, and
@@ -53,6 +57,10 @@ RULES: tuple[str, ...] = (
     "bergslaget_plugins.invoice_documents",
     "bergslaget_plugins.verification_numbers",
     "bergslaget_plugins.chart_of_accounts",
+    "bergslaget_plugins.markup",
+    "bergslaget_plugins.counterparties",
+    "bergslaget_plugins.spelling",
+    "bergslaget_plugins.budget_check",
 )
 
 _Plugin = Callable[..., tuple[list[Directive], list[Any]]]

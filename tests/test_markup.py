@@ -34,8 +34,11 @@ def _all_texts(entry: data.Directive) -> list[str]:
     return [line for line in printer.format_entry(entry).splitlines()]
 
 
-def test_the_books_list_the_markup_plugin():
-    assert 'plugin "bergslaget_plugins.markup"' in LEDGER.read_text()
+def test_the_books_run_the_markup_plugin():
+    from bergslaget_plugins.rules import RULES
+
+    assert 'plugin "bergslaget_plugins.rules"' in LEDGER.read_text()
+    assert "bergslaget_plugins.markup" in RULES
 
 
 @pytest.mark.parametrize("body, needle, what", [

@@ -92,9 +92,9 @@ def test_settings_reach_their_rule_and_unknown_rules_are_refused(tmp_path: Path)
     assert any("Serien BO är inte en serie för genererade verifikationer" in error.message for error in errors)
     main.write_text(text.replace(line, 'plugin "bergslaget_plugins.rules" "{\'momsregler\': {}}"\n'))
     _, errors, _ = loader.load_file(str(main))
-    assert [error.message for error in errors] == [
-        "bergslaget_plugins.rules: okända regler: momsregler (kända: accruals, chart_of_accounts, holiday_pay, "
-        "invoice_documents, membership_fees, pension_tax, verification_numbers, year_end)"]
+    known = ", ".join(sorted(rule.rsplit(".", 1)[1] for rule in RULES))
+    assert "chart_of_accounts, " in known and "year_end" in known
+    assert [error.message for error in errors] == [f"bergslaget_plugins.rules: okända regler: momsregler (kända: {known})"]
 
 
 def test_added_entries_are_put_where_a_sort_puts_them(books):
