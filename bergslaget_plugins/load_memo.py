@@ -14,7 +14,7 @@ dropped first, and :meth:`LoadMemo.keep_only` drops the others at once (after a 
 so that the old books are not kept in memory).
 
 The shared figures of the annual report live here too (:func:`posting_totals`,
-:func:`annual_report`, :func:`chart`, :func:`budgets`): one BQL query per load, one
+:func:`annual_report`, :func:`chart`, :func:`budgets`): one table of posting sums per load, one
 annual report per year and load, whichever page asks first.
 """
 
@@ -108,7 +108,7 @@ FIGURES = LoadMemo()
 
 
 def posting_totals(entries: Sequence[Directive], options: Mapping[str, Any]) -> PostingTotals:
-    """The report's BQL query (``statements.query_posting_totals``), once per load."""
+    """The report's table of posting sums (``statements.query_posting_totals``), once per load."""
     return FIGURES.value(entries, "posting totals", lambda: query_posting_totals(entries, options))
 
 

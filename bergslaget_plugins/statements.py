@@ -1,8 +1,9 @@
 """The annual report's statements computed from the books: resultaträkning,
 balansräkning and the notes.
 
-One BQL query sums the postings by year, account and counterparty; everything else
-is arithmetic on that table, so the report costs a small fraction of loading the books.
+One table sums the postings by day, account and counterparty (:data:`BALANCES_QUERY`,
+summed in one pass by :func:`posting_sums`); everything else is arithmetic on that
+table, so the report costs a small fraction of loading the books.
 The line of every figure comes from the chart (``chart.py``): the account mapping on
 the ``open`` directives and the ``motpart`` of postings. Nothing falls outside: an
 account with a balance but no line makes the report refuse, and so do the report's own
@@ -32,13 +33,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from beancount.core.data import Directive
-from beanquery.query import run_query
+from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins.budget import budget_for, budgets_of_year, read_budgets
 from bergslaget_plugins.chart import (
     BALANCE_SHEET,
     BALANCE_TOTAL_LABEL,
+    COUNTERPARTY_KEY,
     INCOME_STATEMENT,
     RESULT_LABEL,
     SECTIONS_BY_TITLE,
@@ -54,7 +55,8 @@ RowKind = Literal["rubrik", "rad", "summa"]
 #: The budget column's heading for a year without a budget of its own (no budget is carried over).
 NO_BUDGET_COLUMN = "Budget saknas"
 
-#: The one query behind the report and the dashboards: postings summed per day, account and motpart.
+#: The one table behind the report and the dashboards: postings summed per day, account and motpart,
+#: as BQL (a query the auditor can run in Fava); :func:`posting_sums` computes the same rows.
 BALANCES_QUERY = """
 SELECT date, account, meta('motpart') AS motpart, currency, sum(number) AS amount
 GROUP BY date, account, motpart, currency
@@ -162,9 +164,31 @@ class PostingTotals:
         return set(self._days)
 
 
+def posting_sums(entries: Sequence[Directive]) -> list[tuple[datetime.date, str, Any, str, Decimal]]:
+    """The rows of :data:`BALANCES_QUERY`, in BQL's order, summed in one pass over the postings.
+
+    The same table as running the query (tests check that they agree), several times
+    faster: BQL evaluates its expressions posting by posting, and parsing the query alone
+    takes a noticeable part of a second.
+    """
+    sums: dict[tuple[datetime.date, str, Any, str], Decimal] = {}
+    for entry in entries:
+        if not isinstance(entry, Transaction):
+            continue
+        day = entry.date
+        for posting in entry.postings:
+            units, meta = posting.units, posting.meta
+            key = (day, posting.account, meta.get(COUNTERPARTY_KEY) if meta else None, units.currency)
+            sums[key] = sums.get(key, _ZERO) + units.number
+    return [(*key, amount) for key, amount in sums.items()]
+
+
+_ZERO = Decimal(0)
+
+
 def query_posting_totals(entries: Sequence[Directive], options: Mapping[str, Any]) -> PostingTotals:
-    """Run :data:`BALANCES_QUERY` once and index its rows."""
-    _, rows = run_query(entries, options, BALANCES_QUERY)
+    """The rows of :data:`BALANCES_QUERY` (:func:`posting_sums`), indexed."""
+    rows = posting_sums(entries)
     totals = PostingTotals()
     for day, account, counterparty, currency, amount in sorted(rows, key=lambda row: row[0]):
         if currency != CURRENCY:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import ast
 import random
 import re
-import sys
+import shutil
 from pathlib import Path
 
 from beancount import loader
 from beancount.core.data import entry_sortkey
-from conftest import LEDGER, REPOSITORY
+from conftest import LEDGER
 
 from bergslaget_plugins.rules import RULES, in_date_order
-
-sys.path.insert(0, str(REPOSITORY / "tests"))
-from benchmark import write_books  # noqa: E402
+from benchmark import write_books
 
 RULES_LINE = re.compile(r'^plugin "bergslaget_plugins\.rules"(?: "(?P<settings>[^"]*)")?\n', re.M)
 
@@ -58,8 +56,6 @@ def _same_load(main: Path) -> None:
 
 def test_the_books_load_the_same_as_with_a_line_per_rule(tmp_path: Path):
     books = tmp_path / "ledger"
-    import shutil
-
     shutil.copytree(LEDGER.parent, books)
     _same_load(books / "main.beancount")
 
