@@ -10,8 +10,9 @@
   them (``statements.build_annual_report``);
 - the board members who sign and the auditor (``board.py``).
 
-A year without its year-end directive (``custom "bokslut"``, see ``fiscal.py``) gives a
-draft: marked "Utkast" on the title page and in the footer of every page.
+A year without its year-end directive (``custom "bokslut"``; the report is preliminary,
+``AnnualReport.preliminary``) gives a draft: marked "Utkast" on the title page, with the
+report's remarks, and in the footer of every page.
 
 :func:`build_annual_document` refuses (``ReportError``) with every reason at once when a
 part is missing or the report's own checks fail; there is no document with a gap.
@@ -33,7 +34,6 @@ from typing import Any
 
 from beancount.core.data import Directive
 
-from bergslaget_plugins import fiscal
 from bergslaget_plugins.board import Board, read_board
 from bergslaget_plugins.chart import (
     INCOME_STATEMENT,
@@ -195,7 +195,7 @@ def build_annual_document(entries: Sequence[Directive], options: Mapping[str, An
         disposition=result_disposition(report, chart),
         texts=texts,
         board=board,
-        draft=year not in fiscal.year_end_directives(entries)[0],
+        draft=report.preliminary,
     )
 
 

@@ -425,3 +425,25 @@ def test_output_file_holds_what_stdout_would(tmp_path):
     assert printed.returncode == written.returncode == 0
     assert (tmp_path / "ar.csv").read_text(encoding="utf-8") == printed.stdout
     assert written.stdout == f"Årsredovisningen 2022 är skriven till {tmp_path / 'ar.csv'}\n"
+
+
+def test_a_draft_names_an_undisposed_result_and_shows_no_disposition(tmp_path):
+    body = MINIMAL_DOCUMENT + """
+2021-12-31 custom "bokslut" "Årsbokslut 2021"
+2022-03-01 * "Medlem" "Avgift"
+  ver: "A1"
+  Assets:1930-Företagskonto  50 SEK
+  Income:3994-Medlemsavgifter  -50 SEK
+2022-12-31 custom "förvaltningsberättelse" "fb.md"
+"""
+    ledger = write_books(tmp_path, body)
+    completed = run_report(str(ledger), "--year", "2022", "--format", "pdf", "-o", "ar.pdf", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    pages = pdf_pages((tmp_path / "ar.pdf").read_bytes())
+    title = " ".join(pages[0])
+    assert "Utkast – bokslutet för 2022 är inte gjort" in title
+    assert "Årets resultat 2022-12-31 innehåller 100 kr vinst från tidigare år som inte disponerats" in title
+    equity = table_lines(pages, "Förändring av eget kapital")
+    assert not any(line.startswith("Disposition") for line in equity)
+    # Årets resultat carries 2021's undisposed 100 and 2022's 50; all of it is at the meeting's disposal.
+    assert "Summa 150" in table_lines(pages, "Förslag till disposition av resultatet")
