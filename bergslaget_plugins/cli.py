@@ -99,7 +99,12 @@ def _import(argv: Sequence[str]) -> int:
     return run(list(argv))
 
 
-def _parser() -> argparse.ArgumentParser:
+#: The commands defined here; running one of them needs none of :data:`COMMAND_MODULES`.
+BUILT_IN_COMMANDS = ("report", "fees", "serve")
+
+
+def _parser(command_modules: bool = True) -> argparse.ArgumentParser:
+    """The command line; without ``command_modules`` only the commands defined here."""
     parser = argparse.ArgumentParser(prog="bergslaget", description="Intresseföreningen Bergslagets bokföring")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -124,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     commands.add_parser("import", help="importera bankfiler (beangulp: identify, extract, archive)", add_help=False)
-    for module_name in COMMAND_MODULES:
+    for module_name in COMMAND_MODULES if command_modules else ():
         importlib.import_module(module_name).add_command(commands)
     return parser
 
@@ -136,7 +141,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     loader.initialize(use_cache=False)
     if arguments[:1] == ["import"]:
         return _import(arguments[1:])
-    args = _parser().parse_args(arguments)
+    # Importing every command's module costs a noticeable part of a second; report, fees
+    # and serve do without them.
+    args = _parser(command_modules=arguments[:1] not in ([name] for name in BUILT_IN_COMMANDS)).parse_args(arguments)
     if args.ledger is None:
         args.ledger = default_ledger()
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -139,3 +140,21 @@ def test_serve_loads_and_reloads_with_the_collector_paused(probed_books, collect
     ledger = app.config["LEDGERS"].ledgers[0]
     assert gc.isenabled()
     assert len(ledger.all_entries) == 4
+
+
+def test_the_report_command_does_not_import_the_other_commands():
+    """Startup time of ``bergslaget report`` (README Prestanda): the other commands' modules stay unloaded."""
+    script = """
+import sys
+from bergslaget_plugins import cli
+try:
+    cli.main(ARGUMENTS)
+except SystemExit:
+    pass
+print(sorted(name for name in cli.COMMAND_MODULES if name in sys.modules))
+"""
+    for arguments, imported in ((["report", "--help"], False), (["--help"], True)):
+        completed = subprocess.run([sys.executable, "-c", script.replace("ARGUMENTS", repr(arguments))],
+                                   capture_output=True, text=True, check=True)
+        assert (completed.stdout.strip().splitlines()[-1] != "[]") is imported
+    assert "roles" in completed.stdout  # the full command line still lists every command
