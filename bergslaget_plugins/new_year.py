@@ -66,6 +66,8 @@ FILE_PURPOSES: dict[str, str] = {
                          "avstämning av varje balanskonto vid årets slut.",
     "satser.beancount": "Procentsatser för {year} (arbetsgivaravgift, särskild löneskatt).",
     "avgiftsunderlag.beancount": "Underlag för medlemsavgifterna {year}: folkmängd och KPI.",
+    "arsredovisning.beancount": "Årsredovisningen {year}: förvaltningsberättelsen och de som skriver under "
+                                "(som i {previous}/arsredovisning.beancount, med årets datum och namn).",
 }
 
 
