@@ -83,8 +83,8 @@ def _pdf(document: AnnualDocument) -> bytes:
 def _fees(args: argparse.Namespace, out: TextIO) -> int:
     from bergslaget_plugins.fee_report import print_fee_specification
 
-    entries, options = load_books(args.ledger)
-    return print_fee_specification(entries, options, args.year, args.format, out)
+    entries, _ = load_books(args.ledger)
+    return print_fee_specification(entries, args.year, args.format, out)
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TextIO
 
 from beancount.core.data import Directive
 
@@ -91,7 +91,7 @@ def specification_as_text(specification: FeeSpecification) -> str:
     return "\n".join(lines) + "\n"
 
 
-def print_fee_specification(entries: Sequence[Directive], options: dict[str, Any], year: int, output_format: str, out: TextIO) -> int:
+def print_fee_specification(entries: Sequence[Directive], year: int, output_format: str, out: TextIO) -> int:
     """Print the specification; problems go to stderr and make the exit status 2."""
     import sys
 

@@ -165,10 +165,6 @@ class MemberFee:
     due_date: datetime.date
     population_sources: tuple[Mapping[str, Any], ...]
 
-    @property
-    def uncapped_total(self) -> Decimal:
-        return self.fixed_part + self.variable_part
-
     def basis_text(self) -> str:
         """The computation in words, as printed on the invoice's metadata."""
         caps = f"; tak: {', '.join(self.caps_applied)}" if self.caps_applied else ""

@@ -1,7 +1,10 @@
-"""Money as Decimal: Swedish number parsing and formatting of whole kronor.
+"""Money as Decimal: amounts read from bank files, rounding, and Swedish formatting.
 
 One place for every conversion between text and amounts, used by the plugins,
-the reports, the importers and the Fava extension. Floats never appear.
+the reports, the importers and the Fava extension. Floats never appear. Amounts the
+accountant types are in the ledger, where Beancount reads them; no command takes an
+amount, so there is no parser of Swedish notation (``1 234,50``) here, only its
+formatter (:func:`format_swedish`).
 """
 
 from __future__ import annotations
@@ -13,42 +16,12 @@ CURRENCY = "SEK"
 ONE_KRONA = Decimal("1")
 ONE_ORE = Decimal("0.01")
 
-# Thousands separators seen in Swedish text: space, no-break space, narrow no-break space.
-_THOUSANDS_SEPARATORS = (" ", "\u00a0", "\u202f")
 _MINUS_SIGNS = ("-", "\u2212", "\u2013")
-_SWEDISH_NUMBER = re.compile(r"^(?P<sign>-)?(?P<int>\d{1,3}(?:[ ]\d{3})*|\d+)(?:,(?P<frac>\d+))?$")
 _POINT_NUMBER = re.compile(r"^(?P<sign>-)?(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
 
 
 class AmountFormatError(ValueError):
     """Text that is not an amount in the expected notation."""
-
-
-def _normalise(text: str) -> str:
-    cleaned = text.strip()
-    for separator in _THOUSANDS_SEPARATORS:
-        cleaned = cleaned.replace(separator, " ")
-    for minus in _MINUS_SIGNS:
-        if cleaned.startswith(minus):
-            cleaned = "-" + cleaned[len(minus):].lstrip()
-    return cleaned
-
-
-def parse_swedish_amount(text: str) -> Decimal:
-    """Parse a Swedish amount: decimal comma, space as thousands separator.
-
-    >>> parse_swedish_amount("1 234,50")
-    Decimal('1234.50')
-    >>> parse_swedish_amount("-12")
-    Decimal('-12')
-
-    A decimal point is refused: in Swedish text "1.234" is ambiguous.
-    """
-    cleaned = _normalise(text)
-    match = _SWEDISH_NUMBER.match(cleaned)
-    if not match:
-        raise AmountFormatError(f"inte ett belopp i svensk form (t.ex. 1 234,50): {text!r}")
-    return _assemble(match)
 
 
 def parse_point_amount(text: str) -> Decimal:
