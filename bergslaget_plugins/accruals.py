@@ -93,6 +93,7 @@ from beancount.core import account_types as account_types_lib
 from beancount.core.data import Directive, Posting, Transaction
 from beancount.parser import options
 
+from bergslaget_plugins.chart import COUNTERPARTY_KEY
 from bergslaget_plugins.config import parse_config
 from bergslaget_plugins.generated import (
     RULE_KEY,
@@ -111,10 +112,9 @@ __plugins__ = ("periodise",)
 
 RULE = "periodisering"
 SERIES = "PE"
-#: Source metadata: the row of the annual report's note for the balance-sheet posting.
-NOTE_ROW_KEY = "notpost"
-#: Posting metadata on balance-sheet postings: counterparty or item (row of the note).
-COUNTERPARTY_KEY = "motpart"
+#: Source metadata: the item (post) of the annual report's note for the balance-sheet posting;
+#: it becomes the posting's ``motpart`` (chart.COUNTERPARTY_KEY). Not the chart's ``notrad``.
+NOTE_ITEM_KEY = "notpost"
 
 SMALL_ITEM_CHOICES = ("periodisera", "avstå")
 #: Cost accounts whose prepaid part has its own account, by role: rent goes to 1710.
@@ -281,14 +281,14 @@ def _plan(
         # where it is booked. Not an error: ``period`` then only documents the months.
         return _Plan([], [])
 
-    note_row = source.meta.get(NOTE_ROW_KEY)
+    note_row = source.meta.get(NOTE_ITEM_KEY)
     if note_row is not None and (not isinstance(note_row, str) or not note_row.strip()):
-        return fail(f"{NOTE_ROW_KEY} ska vara en text (raden i notens specifikation), inte {note_row!r}")
+        return fail(f"{NOTE_ITEM_KEY} ska vara en text (raden i notens specifikation), inte {note_row!r}")
     prepaid_counterparty = note_row or (source.payee or "").strip() or None
     if prepaid_months and prepaid_counterparty is None:
         return fail(
             f"förutbetald post saknar motpart till noten: ange betalningsmottagare (payee) "
-            f"eller {NOTE_ROW_KEY} på verifikationen"
+            f"eller {NOTE_ITEM_KEY} på verifikationen"
         )
 
     messages: list[AccrualError] = []

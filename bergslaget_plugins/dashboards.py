@@ -58,7 +58,7 @@ _RESULT_FACTOR = {INCOME.title: 1, COSTS.title: -1}
 # -- periods --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Period:
+class PageYear:
     """The year a page shows and the days that bound its figures."""
 
     year: int
@@ -101,7 +101,7 @@ def _transaction_dates(entries: Iterable[Directive], booked_only: bool = False) 
 
 def choose_period(
     entries: Sequence[Directive], filter_end: datetime.date | None, today: datetime.date | None = None
-) -> Period | None:
+) -> PageYear | None:
     """The period of a page: ``filter_end`` is the last day of Fava's time filter (or None).
 
     The year to date of a closed year (one with a ``bokslut`` directive) is the whole
@@ -120,7 +120,7 @@ def choose_period(
     else:
         to_date = max((day for day in _transaction_dates(entries, booked_only=True)
                        if day.year == year and day <= last_day), default=None)
-    return Period(year=year, to_date=to_date, as_of=min(last_day, today), last_day=last_day)
+    return PageYear(year=year, to_date=to_date, as_of=min(last_day, today), last_day=last_day)
 
 
 def report_years(entries: Sequence[Directive]) -> tuple[int, ...]:
@@ -215,7 +215,7 @@ class BudgetFollowUp:
 
 
 def budget_follow_up(
-    entries: Sequence[Directive], options: Mapping[str, Any], period: Period, report: AnnualReport | None = None,
+    entries: Sequence[Directive], options: Mapping[str, Any], period: PageYear, report: AnnualReport | None = None,
     totals: PostingTotals | None = None,
 ) -> BudgetFollowUp:
     """Budget against outcome per income-statement line; ReportError if the report refuses.
@@ -265,7 +265,7 @@ def budget_follow_up(
                           cumulative_result(chart, budgets, totals, period))
 
 
-def cumulative_result(chart: Chart, budgets: Mapping[str, list[BudgetEntry]], totals: PostingTotals, period: Period) -> tuple[CumulativePoint, ...]:
+def cumulative_result(chart: Chart, budgets: Mapping[str, list[BudgetEntry]], totals: PostingTotals, period: PageYear) -> tuple[CumulativePoint, ...]:
     """Result from 1 January to each month's end: budget all year, outcome up to the year to date."""
     points = []
     for month in range(1, 13):

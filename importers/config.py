@@ -47,7 +47,7 @@ from bergslaget_plugins.chart import Chart, read_chart  # noqa: E402
 from bergslaget_plugins.organisation import read_organisation  # noqa: E402
 from bergslaget_plugins.roles import AccountRoles, RoleMissingError, read_roles  # noqa: E402
 from importers.bgmax import BgMaxImporter  # noqa: E402
-from importers.numbering import number_verifications  # noqa: E402
+from importers.numbering import number_imported_verifications  # noqa: E402
 from importers.sie import SieImporter  # noqa: E402
 from importers.swedbank import SwedbankImporter  # noqa: E402
 
@@ -100,7 +100,7 @@ def __getattr__(name: str) -> Any:
 if __name__ != "importers.config":  # run as a script (Fava): it reads CONFIG from the script's globals
     CONFIG: list[beangulp.Importer] = build_config()
 
-HOOKS: list[Callable[[list[Any], Sequence[Any]], list[Any]]] = [number_verifications]
+HOOKS: list[Callable[[list[Any], Sequence[Any]], list[Any]]] = [number_imported_verifications]
 
 _ARCHIVE_DESTINATION_OPTIONS = ("-o", "--destination")
 

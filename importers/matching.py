@@ -80,7 +80,9 @@ class Invoice:
 
 
 @dataclass(frozen=True)
-class Member:
+class PayingMember:
+    """A member as a payer: the register's name and the bankgiro it pays from, if known."""
+
     name: str
     bankgiro: str | None  # digits only, without leading zeros
 
@@ -90,7 +92,7 @@ class InvoiceLedger:
     """The invoices and members of the books, with lookups for matching."""
 
     invoices: dict[str, Invoice] = field(default_factory=dict)
-    members: list[Member] = field(default_factory=list)
+    members: list[PayingMember] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._by_ocr: dict[str, Invoice] = {}
@@ -108,15 +110,15 @@ class InvoiceLedger:
     def by_ocr(self, reference: str) -> Invoice | None:
         return self._by_ocr.get(reference)
 
-    def members_with_bankgiro(self, bankgiro: str) -> list[Member]:
+    def members_with_bankgiro(self, bankgiro: str) -> list[PayingMember]:
         digits = bankgiro_digits(bankgiro)
         return [member for member in self.members if digits and member.bankgiro == digits]
 
-    def members_named(self, name: str) -> list[Member]:
+    def members_named(self, name: str) -> list[PayingMember]:
         wanted = normalised_name(name)
         return [member for member in self.members if wanted and normalised_name(member.name) == wanted]
 
-    def open_invoices_of(self, member: Member) -> list[Invoice]:
+    def open_invoices_of(self, member: PayingMember) -> list[Invoice]:
         wanted = normalised_name(member.name)
         return [
             invoice
@@ -150,7 +152,7 @@ def read_invoice_ledger(entries: Sequence[Directive], receivables: str) -> Invoi
         for number, record in records.items()
     }
     members = [
-        Member(str(entry.values[0].value), bankgiro_digits(str(entry.meta["bankgiro"])) if entry.meta.get("bankgiro") else None)
+        PayingMember(str(entry.values[0].value), bankgiro_digits(str(entry.meta["bankgiro"])) if entry.meta.get("bankgiro") else None)
         for entry in entries
         if isinstance(entry, Custom) and entry.type == MEMBER_TYPE and entry.values
     ]
@@ -237,7 +239,7 @@ def _match_named_invoices(payment: PaymentFacts, named: list[tuple[StatedReferen
     return Match(tuple(Allocation(invoice, invoice.open_amount) for invoice in invoices), MatchMethod.OCR)
 
 
-def _unique_invoice(payment: PaymentFacts, members: list[Member], ledger: InvoiceLedger, method: MatchMethod) -> Match:
+def _unique_invoice(payment: PaymentFacts, members: list[PayingMember], ledger: InvoiceLedger, method: MatchMethod) -> Match:
     candidates = [
         invoice
         for member in members

@@ -7,7 +7,7 @@ after the highest one already used in that series and year in the existing books
 
 Within one ``bergslaget import extract`` run several files of the same series may be
 read (two BgMax files, say), each without knowing the others. The hook
-:func:`number_verifications` (in ``HOOKS``) therefore numbers all new transactions
+:func:`number_imported_verifications` (in ``HOOKS``) therefore numbers all new transactions
 of the run once more, in date order, after de-duplication: entries that beangulp
 marked as duplicates keep the id of the entry they duplicate and use up no number.
 """
@@ -55,7 +55,7 @@ def assign_numbers(new_entries: Sequence[Transaction], existing: Iterable[Direct
         entry.meta[VER_KEY] = f"{series}{highest[key]}"
 
 
-def number_verifications(extracted: list[Any], existing: Sequence[Directive]) -> list[Any]:
+def number_imported_verifications(extracted: list[Any], existing: Sequence[Directive]) -> list[Any]:
     """Import hook: number the run's new transactions consecutively per series and year.
 
     ``extracted`` is beangulp's list of ``(filename, entries, account, importer)`` or

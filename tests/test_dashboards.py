@@ -11,7 +11,7 @@ from beanquery.query import run_query
 
 from bergslaget_plugins import dashboards
 from bergslaget_plugins.chart import SECTIONS_BY_TITLE, read_chart
-from bergslaget_plugins.dashboards import Comparison, Period
+from bergslaget_plugins.dashboards import Comparison, PageYear
 from bergslaget_plugins.ocr import is_valid_ocr
 from bergslaget_plugins.statements import build_annual_report
 
@@ -48,8 +48,8 @@ def report_2022(entries_options):
 LATER_TODAY = D(2030, 1, 1)
 
 
-def period(year: int, filter_end: datetime.date | None = None, today: datetime.date = LATER_TODAY) -> Period:
-    return Period(year=year, to_date=filter_end or D(year, 12, 31), as_of=min(filter_end or D(year, 12, 31), today),
+def period(year: int, filter_end: datetime.date | None = None, today: datetime.date = LATER_TODAY) -> PageYear:
+    return PageYear(year=year, to_date=filter_end or D(year, 12, 31), as_of=min(filter_end or D(year, 12, 31), today),
                   last_day=filter_end or D(year, 12, 31))
 
 
@@ -58,7 +58,7 @@ def period(year: int, filter_end: datetime.date | None = None, today: datetime.d
 def test_without_time_filter_the_period_is_the_last_closed_year(entries_options):
     entries, _ = entries_options
     chosen = dashboards.choose_period(entries, None, today=D(2030, 1, 1))
-    assert chosen == Period(2022, D(2022, 12, 31), D(2022, 12, 31), D(2022, 12, 31))
+    assert chosen == PageYear(2022, D(2022, 12, 31), D(2022, 12, 31), D(2022, 12, 31))
     assert chosen.to_date_is_whole_year
 
 

@@ -20,7 +20,7 @@ from fava.core.ingest import load_import_config  # noqa: E402
 from importers import config  # noqa: E402
 from importers.bgmax import BgMaxFile, BgMaxImporter, Deposit, Payment, write_bgmax  # noqa: E402
 from importers.config import run  # noqa: E402
-from importers.numbering import number_verifications  # noqa: E402
+from importers.numbering import number_imported_verifications  # noqa: E402
 from importers.sie import SieImporter  # noqa: E402
 from importers.swedbank import SwedbankImporter  # noqa: E402
 
@@ -240,7 +240,7 @@ def test_the_numbering_hook_skips_duplicates_and_counts_only_the_books() -> None
     ]
     # beangulp passes the books with the extracted entries appended; Fava passes the books only.
     for existing in (books + new, books):
-        result = number_verifications([("fil.txt", new, "Assets:1938-Bankgiroinbetalningar", None)], existing)
+        result = number_imported_verifications([("fil.txt", new, "Assets:1938-Bankgiroinbetalningar", None)], existing)
         assert [entry.meta["ver"] for entry in result[0][1]] == ["BG8", "BG7", "BG9"]
 
 
@@ -325,7 +325,7 @@ def test_fava_loads_the_import_configuration() -> None:
     loaded = load_import_config(CONFIG_FILE)
     assert sorted(loaded.importers) == ["importers.bgmax.BgMaxImporter", "importers.sie.SieImporter",
                                         "importers.swedbank.SwedbankImporter"]
-    assert [hook.__name__ for hook in loaded.hooks] == ["number_verifications"]
+    assert [hook.__name__ for hook in loaded.hooks] == ["number_imported_verifications"]
 
 
 def test_fava_import_page_lists_and_extracts(tmp_path: Path) -> None:

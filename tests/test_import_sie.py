@@ -13,7 +13,7 @@ from beancount.core.data import Open, Transaction
 from bergslaget_plugins import cli
 from importers.common import ImportFileError
 from importers.config import build_config
-from importers.numbering import number_verifications
+from importers.numbering import number_imported_verifications
 from importers.sie import SieImporter, looks_like_sie
 
 SIE_FILE = """#FLAGGA 0
@@ -67,7 +67,7 @@ def test_extract_uses_the_books_accounts_and_keeps_the_file_numbers(sie_file: Pa
     assert [entry.meta["ver"] for entry in transactions] == ["A7"]  # A3 is booked already
     assert transactions[0].meta["filename"] == str(sie_file) and transactions[0].meta["lineno"] == 6
     assert transactions[0].postings[1].account == "Assets:1930-Företagskonto"
-    extracted = number_verifications([(str(sie_file), entries)], existing)
+    extracted = number_imported_verifications([(str(sie_file), entries)], existing)
     assert extracted[0][1][-1].meta["ver"] == "A7"
 
 

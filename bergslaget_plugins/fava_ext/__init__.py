@@ -50,7 +50,7 @@ from fava.ext import FavaExtensionBase
 from bergslaget_plugins import dashboards, load_memo
 from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document, read_parts
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart
-from bergslaget_plugins.dashboards import ChartData, Period
+from bergslaget_plugins.dashboards import ChartData, PageYear
 from bergslaget_plugins.fava_ext.fava_api import endpoint
 from bergslaget_plugins.fee_invoices import invoice_document
 from bergslaget_plugins.invoice_documents import archived_invoice_copies
@@ -255,7 +255,7 @@ class _Page:
         return load_memo.annual_report(self.ledger.all_entries, self.ledger.options, year)
 
     # -- the period ----------------------------------------------------------------------
-    def period(self) -> Period | None:
+    def period(self) -> PageYear | None:
         date_range = g.filtered.date_range
         filter_end = date_range.end_inclusive if date_range else None
         today = datetime.date.today()
@@ -290,26 +290,26 @@ class _Page:
         """This page with another time filter."""
         return url_for("extension_report", extension_name=self.name, time=time)
 
-    def year_links(self, period: Period | None) -> list[YearLink]:
+    def year_links(self, period: PageYear | None) -> list[YearLink]:
         return [YearLink(year, self.time_url(str(year)),
                          period is not None and year == period.year and self.time_filter() in ("", str(year)))
                 for year in self.figures("report years", lambda: dashboards.report_years(self.ledger.all_entries))]
 
     # -- links into Fava --------------------------------------------------------------------
-    def _time(self, period: Period) -> dict[str, str]:
+    def _time(self, period: PageYear) -> dict[str, str]:
         return {} if self.time_filter() else {"time": str(period.year)}
 
-    def account_url(self, account: str, period: Period) -> str:
+    def account_url(self, account: str, period: PageYear) -> str:
         return url_for("account", name=account, **self._time(period))
 
-    def journal_url(self, accounts: Sequence[str], period: Period, counterparty: str | None = None) -> str:
+    def journal_url(self, accounts: Sequence[str], period: PageYear, counterparty: str | None = None) -> str:
         """Fava's journal for exactly these accounts; for a note row, only that counterparty's postings."""
         values = {"account": "^(?:" + "|".join(regex_literal(a) for a in accounts) + ")$", **self._time(period)}
         if counterparty:
             values["filter"] = f'any(motpart:"^{regex_literal(counterparty)}$")'
         return url_for("report", report_name="journal", **values)
 
-    def lines_url(self, accounts: Sequence[str], period: Period, counterparty: str | None = None) -> str:
+    def lines_url(self, accounts: Sequence[str], period: PageYear, counterparty: str | None = None) -> str:
         """One account: its page in Fava; several: the journal filtered to them."""
         if len(accounts) == 1 and not counterparty:
             return self.account_url(accounts[0], period)
@@ -321,12 +321,12 @@ class _Page:
     def chart(self) -> Chart:
         return load_memo.chart(self.ledger.all_entries, self.ledger.options)
 
-    def fee_overview(self, period: Period) -> dashboards.FeeOverview:
+    def fee_overview(self, period: PageYear) -> dashboards.FeeOverview:
         return self.figures(("fee overview", period.year, period.as_of),
                             lambda: dashboards.fee_overview(self.ledger.all_entries, period.year, period.as_of,
                                                             _receivable_account(self.ledger.all_entries, self.ledger.options)))
 
-    def statement_view(self, table: Table, period: Period, chart: Chart, note_rows: bool = False) -> StatementView:
+    def statement_view(self, table: Table, period: PageYear, chart: Chart, note_rows: bool = False) -> StatementView:
         links: dict[str, str] = {}
         accounts: list[tuple[str, tuple[tuple[str, str, str], ...]]] = []
         for row in table.rows:
@@ -344,7 +344,7 @@ class _Page:
 
 @dataclass(frozen=True)
 class AnnualReportPage:
-    period: Period | None
+    period: PageYear | None
     report: AnnualReport | None
     problems: tuple[str, ...]
     statements: tuple[StatementView, ...] = ()
@@ -376,7 +376,7 @@ class Arsredovisning(_Page, FavaExtensionBase):
         parts = read_parts(self.ledger.all_entries, self.ledger.options, period.year)
         return AnnualReportPage(period, report, (), views, parts.problems)
 
-    def download_url(self, endpoint: str, period: Period) -> str:
+    def download_url(self, endpoint: str, period: PageYear) -> str:
         # Fava's url_for takes the endpoint name as its first argument, so this one is built by hand.
         return f"{url_for('index')}extension/{self.name}/{endpoint}?" + urlencode({"time": self.time_filter() or period.year})
 
@@ -436,7 +436,7 @@ class Arsredovisning(_Page, FavaExtensionBase):
 
 @dataclass(frozen=True)
 class BudgetPage:
-    period: Period | None
+    period: PageYear | None
     follow_up: dashboards.BudgetFollowUp | None
     chart: ChartData | None
     problems: tuple[str, ...]
@@ -515,7 +515,7 @@ class KeyFigure:
 
 @dataclass(frozen=True)
 class OverviewPage:
-    period: Period | None
+    period: PageYear | None
     key_figures: tuple[KeyFigure, ...]
     charts: tuple[ChartData, ...]
     problems: tuple[str, ...]

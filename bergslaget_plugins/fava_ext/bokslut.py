@@ -13,14 +13,14 @@ from pathlib import Path
 
 from fava.ext import FavaExtensionBase
 
-from bergslaget_plugins.dashboards import Period
+from bergslaget_plugins.dashboards import PageYear
 from bergslaget_plugins.fava_ext import _Page
 from bergslaget_plugins.year_check import YearChecklist, year_checklist
 
 
 @dataclass(frozen=True)
 class ChecklistPage:
-    period: Period | None
+    period: PageYear | None
     checklist: YearChecklist | None
 
 
