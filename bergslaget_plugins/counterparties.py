@@ -100,15 +100,17 @@ def wrong_sign_balances(postings: list[tuple[Transaction, Posting, str]], note_a
         while index < len(relevant) and relevant[index][0].date <= year_end:
             entry, posting, name = relevant[index]
             key = (posting.account, name)
-            balance[key] += posting.units.number  # type: ignore[union-attr]
+            if posting.units is not None and posting.units.number is not None:
+                balance[key] += posting.units.number
             last[key] = (entry, posting)
             index += 1
         for (account, name), amount in balance.items():
             sign = NORMAL_SIGN[account.split(":")[0]]
-            if amount * sign >= 0 or (account, name, last[(account, name)][1].meta.get("lineno")) in reported:
-                continue
             entry, posting = last[(account, name)]
-            reported.add((account, name, posting.meta.get("lineno")))
+            place = (account, name, (posting.meta or {}).get("lineno"))
+            if amount * sign >= 0 or place in reported:
+                continue
+            reported.add(place)
             kind = "skuld" if sign < 0 else "fordran"
             errors.append(CounterpartyError(
                 posting.meta or entry.meta,

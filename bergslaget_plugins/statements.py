@@ -178,6 +178,8 @@ def posting_sums(entries: Sequence[Directive]) -> list[tuple[datetime.date, str,
         day = entry.date
         for posting in entry.postings:
             units, meta = posting.units, posting.meta
+            if units is None or units.number is None:  # only before booking; loaded books have none
+                continue
             key = (day, posting.account, meta.get(COUNTERPARTY_KEY) if meta else None, units.currency)
             sums[key] = sums.get(key, _ZERO) + units.number
     return [(*key, amount) for key, amount in sums.items()]

@@ -66,7 +66,7 @@ _INLINE_KEYS = {
 }
 
 METADATA_KEYS: frozenset[str] = frozenset({
-    accruals.NOTE_ROW_KEY, accruals.COUNTERPARTY_KEY,
+    accruals.NOTE_ITEM_KEY,
     board.ROLE_KEY, board.REPRESENTS_KEY,
     chart.NAME_KEY, chart.LINE_KEY, chart.NOTE_ROW_KEY, chart.NOTE_KEY, chart.COUNTERPARTY_KEY,
     chart.OBSOLETE_UNBOOKED_RESULT_KEY,

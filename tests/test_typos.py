@@ -5,7 +5,6 @@ a budget on an account that is not open, a budget that cannot be read."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
