@@ -98,7 +98,11 @@ def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
     record_path = ledger.parent / str(year) / RECORD_FILE_NAME
     chain_path = ledger
     chain_line = chain_end_text(year, digest, today)
-    if state.chain_end is not None:
+    chain_text: str | None = None
+    if any(other > year for other in state.records):
+        # A later (unlocked) year's record stays the chain's end; locking it again chains it to this one.
+        pass
+    elif state.chain_end is not None:
         chain_path = Path(str(state.chain_end.meta["filename"]))
         chain_text = _replace_line(chain_path.read_text(encoding="utf-8"), int(state.chain_end.meta["lineno"]),
                                    f'custom "{CHAIN_END_TYPE}"', chain_line)
@@ -118,11 +122,13 @@ def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
     if kept_unlocks:
         text += "\n; Upplåsningar (står kvar som historik).\n" + "\n".join(kept_unlocks)
 
-    originals = {path: (path.read_bytes() if path.exists() else None) for path in (record_path, chain_path)}
+    touched = (record_path, chain_path) if chain_text is not None else (record_path,)
+    originals = {path: (path.read_bytes() if path.exists() else None) for path in touched}
     record_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         write_atomically(record_path, text.encode("utf-8"))
-        write_atomically(chain_path, chain_text.encode("utf-8"))
+        if chain_text is not None:
+            write_atomically(chain_path, chain_text.encode("utf-8"))
         reloaded, _ = load_books(ledger)
         if not read_lock_state(reloaded)[0].is_locked(year):
             raise BooksHaveErrors(f"låsposten {record_path} läses inte in")

@@ -242,6 +242,35 @@ def test_an_unlocked_year_can_be_corrected_and_locked_again(books_copy):
     assert "upplasningar: 1" in (books_copy.parent / "2022" / "las.beancount").read_text(encoding="utf-8")
 
 
+def test_an_earlier_year_is_locked_again_while_the_later_one_is_unlocked(books_copy):
+    """Unlock 2022 and 2021, correct 2021, lock 2021 then 2022 again: the chain holds."""
+    closing_2021 = books_copy.parent / "2021" / "bokslut.beancount"
+    with closing_2021.open("a", encoding="utf-8") as file:
+        file.write(UNLOCK_2022 + UNLOCK_2022.replace("2022\n", "2021\n", 1))
+    assert messages(books_copy) == []
+    first = (books_copy.parent / "2021" / "las.beancount").read_text(encoding="utf-8")
+    assert lock(books_copy, 2022)[0] == 1  # 2021 is open: lock it first
+    assert lock(books_copy, 2021)[0] == 0
+    assert (books_copy.parent / "2021" / "las.beancount").read_text(encoding="utf-8") != first
+    assert 'custom "låskedja" 2022' in books_copy.read_text(encoding="utf-8")
+    assert messages(books_copy) == []
+    assert lock(books_copy, 2022)[0] == 0
+    assert messages(books_copy) == []
+    entries, _, _ = loader.load_file(str(books_copy))
+    from bergslaget_plugins.locking import read_lock_state
+
+    state, _ = read_lock_state(entries)
+    assert state.locked_years() == [2021, 2022] and state.records[2022].previous == state.records[2021].digest
+
+
+def test_an_earlier_year_is_not_locked_again_under_a_locked_later_year(books_copy, capsys):
+    with (books_copy.parent / "2021" / "bokslut.beancount").open("a", encoding="utf-8") as file:
+        file.write(UNLOCK_2022.replace("2022\n", "2021\n", 1))
+    assert messages(books_copy) == []
+    assert lock(books_copy, 2021)[0] == 1
+    assert "Ett senare år är låst (2022)" in capsys.readouterr().err
+
+
 def test_an_unlock_needs_a_reason(books_copy):
     with (books_copy.parent / "2022" / "bokslut.beancount").open("a", encoding="utf-8") as file:
         file.write('\n2026-12-01 custom "upplåst år" 2022\n')
