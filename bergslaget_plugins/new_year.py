@@ -171,6 +171,13 @@ def _meeting_date(entries: Sequence[Directive], options: Mapping[str, Any], year
 def _disposition(entries: Sequence[Directive], options: Mapping[str, Any], year: int) -> str:
     amount = undisposed_result(entries, options, year - 1)
     _, previous_earnings = earnings_accounts(options)
+    booked = [entry for entry in entries if isinstance(entry, Transaction) and entry.date.year == year
+              and any(leg.account == previous_earnings for leg in entry.postings)]
+    if booked:
+        where = ", ".join(f"{entry.meta.get('filename')}:{entry.meta.get('lineno')}" for entry in booked)
+        return f"; Dispositionen av {year - 1} års resultat finns redan i böckerna ({where}); inget förberett här.\n"
+    if not amount:
+        return f"; Inget odisponerat resultat från {year - 1} eller tidigare; ingen disposition behövs.\n"
     roles, _ = read_roles(entries, options)
     retained = roles.account("balanserat-resultat")
     date = _meeting_date(entries, options, year)

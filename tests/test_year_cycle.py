@@ -169,3 +169,17 @@ def test_a_preliminary_report_before_the_annual_meeting_says_the_result_is_not_d
     [remark] = report.remarks
     assert "273 319 kr förlust från tidigare år som inte disponerats" in remark
     assert report.balance_sheet.row("Summa tillgångar").values == report.balance_sheet.row("Summa skulder och eget kapital").values
+
+
+def test_year_open_prepares_no_second_disposition(books_copy):
+    add_file(books_copy, "2023/bank.beancount", BANK_FEE_2023 + """
+2023-01-12 * "Disposition av 2022 års resultat enligt årsmötets beslut"
+  ver: "A2"
+  Equity:2067-Balanserat-resultat  273319 SEK
+  Equity:2069-Årets-resultat  -273319 SEK
+""")
+    assert run_bergslaget("year", "open", "2023", str(books_copy)).returncode == 0
+    meeting = (books_copy.parent / "2023" / "arsmote.beancount").read_text(encoding="utf-8")
+    assert "finns redan i böckerna" in meeting and " ! " not in meeting
+    _, errors, _ = loader.load_file(str(books_copy))
+    assert errors == []
