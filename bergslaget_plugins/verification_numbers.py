@@ -8,7 +8,8 @@ here, in series that only rules use: within a year and series by date, then by t
 postings), and only last by the file and line of the directive it comes from. A rule that
 adds an earlier entry to a year moves the later numbers of that year; once the year is
 locked (``bergslaget lock``) that is refused by bean-check, so the numbers of a locked year
-never move. The plugin reports, at the entry,
+never move. No generated verification has to come after the others of its year: the
+year's result is not transferred by a verification (it stays on the result accounts). The plugin reports, at the entry,
 a transaction without a number, a malformed number, a number used twice, a gap in a
 series, and a hand-written entry in a series reserved for generated ones::
 
