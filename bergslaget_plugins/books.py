@@ -82,6 +82,8 @@ def load_books(path: Path) -> tuple[list[Directive], dict[str, Any]]:
     The collector is paused during the load, and what was loaded is frozen only when the
     books load without errors (:func:`collector_paused`).
     """
+    if path.is_dir():
+        raise BooksHaveErrors(f"{path} är en mapp: ange bokföringens huvudfil, t.ex. {path / 'main.beancount'}")
     if not path.is_file():
         raise BooksHaveErrors(f"Bokföringen {path} finns inte")
     with collector_paused():

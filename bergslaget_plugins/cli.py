@@ -33,6 +33,9 @@ from bergslaget_plugins.typesetting import TypesettingUnavailable, write_atomica
 #: Modules that each add one command: ``add_command(commands)`` adds a subparser to
 #: ``commands`` (argparse's subparsers) and sets its ``handler(args, out) -> int``, which
 #: may raise BooksHaveErrors or ReportError. A new command is a new module listed here.
+#: The years any command accepts (``--year``); a command refuses years its books do not cover.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
 COMMAND_MODULES: tuple[str, ...] = (
     "bergslaget_plugins.roles_command",
     "bergslaget_plugins.year_command",
@@ -51,9 +54,12 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "pdf" and args.output is None:
         raise ReportError(["En PDF skrivs till en fil: ange -o FIL, t.ex. -o arsredovisning.pdf"])
     entries, options = load_books(args.ledger)
-    year = args.year or fiscal.last_closed_year(entries)
+    year = fiscal.last_closed_year(entries) if args.year is None else args.year
     if year is None:
         raise ReportError(["Bokföringen har inga transaktioner"])
+    covered = fiscal.years_with_transactions(entries)
+    if year not in covered:
+        raise ReportError([f"Bokföringen omfattar {covered[0]}–{covered[-1]}; året {year} finns inte i den"])
     content: str | bytes
     if args.format in ("html", "pdf"):
         document = build_annual_document(entries, options, year)
@@ -144,7 +150,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     # Importing every command's module costs a noticeable part of a second; report, fees
     # and serve do without them.
     args = _parser(command_modules=arguments[:1] not in ([name] for name in BUILT_IN_COMMANDS)).parse_args(arguments)
-    if args.ledger is None:
+    year = getattr(args, "year", None)
+    if isinstance(year, int) and not FIRST_YEAR <= year <= LAST_YEAR:
+        print(f"Året {year} är inget räkenskapsår för bokföringen (ange ett år {FIRST_YEAR}–{LAST_YEAR}, "
+              f"t.ex. --year 2022)", file=sys.stderr)
+        return 2
+    if getattr(args, "ledger", None) is None:
         args.ledger = default_ledger()
     try:
         return int(args.handler(args, output))

@@ -190,12 +190,19 @@ def _text(meta: Mapping[str, Any], key: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+#: A payment term longer than this many days is a typo.
+MAX_PAYMENT_DAYS = 365
+#: The population may be taken at most this many years before the fee year.
+MAX_POPULATION_YEARS_BACK = 10
+
+
 def _month_day(value: Any) -> tuple[int, int] | None:
+    """"MM-DD" as (month, day) if that day exists in every year (not 02-29), else None."""
     if not isinstance(value, str):
         return None
     try:
         month, day = (int(part) for part in value.split("-"))
-        datetime.date(2000, month, day)
+        datetime.date(2001, month, day)
     except ValueError:
         return None
     return month, day
@@ -256,13 +263,15 @@ def _read_rule(entry: Custom) -> tuple[FeeRule | None, FeeError | None]:
     index_caps = meta.get("indexera_tak", False)
     problems = [f"{key} saknas eller är negativt" for key in missing]
     if population_day is None:
-        problems.append('folkmangd_datum ska vara "MM-DD"')
+        problems.append('folkmangd_datum ska vara "MM-DD", en dag som finns varje år')
     if invoice_day is None:
-        problems.append('fakturadatum ska vara "MM-DD"')
-    if not (isinstance(offset, Decimal) and offset == offset.to_integral_value() and offset <= 0):
-        problems.append("folkmangd_ar ska vara 0 eller negativt heltal (år före avgiftsåret)")
-    if not (isinstance(days, Decimal) and days == days.to_integral_value() and days >= 0):
-        problems.append("betalningsvillkor_dagar ska vara ett heltal")
+        problems.append('fakturadatum ska vara "MM-DD", en dag som finns varje år (inte 02-29)')
+    if not (isinstance(offset, Decimal) and offset == offset.to_integral_value()
+            and -MAX_POPULATION_YEARS_BACK <= offset <= 0):
+        problems.append(f"folkmangd_ar ska vara 0 eller ett negativt heltal (år före avgiftsåret), "
+                        f"högst {MAX_POPULATION_YEARS_BACK} år bakåt")
+    if not (isinstance(days, Decimal) and days == days.to_integral_value() and 0 <= days <= MAX_PAYMENT_DAYS):
+        problems.append(f"betalningsvillkor_dagar ska vara ett heltal 0–{MAX_PAYMENT_DAYS}")
     if indexation not in (None, "KPI"):
         problems.append('indexering ska vara "KPI" eller utelämnas')
     if not isinstance(index_caps, bool):

@@ -53,3 +53,9 @@ def last_closed_year(entries: Sequence[Directive]) -> int | None:
     dates = [entry.date for entry in entries if isinstance(entry, Transaction)]
     return max(dates).year - 1 if dates else None
 
+
+
+def years_with_transactions(entries: Sequence[Directive]) -> range:
+    """The years from the first to the last transaction of the books (empty if there is none)."""
+    years = [entry.date.year for entry in entries if isinstance(entry, Transaction)]
+    return range(min(years), max(years) + 1) if years else range(0)

@@ -5,6 +5,7 @@ but Beancount sorts all the entries once, after the last rule, instead of after 
 
 does what these lines do, in this order (:data:`RULES`)::
 
+    plugin "bergslaget_plugins.custom_values"
     plugin "bergslaget_plugins.membership_fees"
     plugin "bergslaget_plugins.accruals"
     plugin "bergslaget_plugins.holiday_pay"
@@ -17,6 +18,7 @@ does what these lines do, in this order (:data:`RULES`)::
     plugin "bergslaget_plugins.counterparties"
     plugin "bergslaget_plugins.spelling"
     plugin "bergslaget_plugins.budget_check"
+    plugin "bergslaget_plugins.invoice_numbers"
 
 Each rule gets the entries sorted by date, with what the earlier rules booked in its
 place, exactly as with its own plugin line (Beancount sorts after every plugin line, and
@@ -49,6 +51,7 @@ __plugins__ = ("apply_rules",)
 
 #: The rules, in the order they run: later rules see the entries of earlier ones.
 RULES: tuple[str, ...] = (
+    "bergslaget_plugins.custom_values",
     "bergslaget_plugins.membership_fees",
     "bergslaget_plugins.accruals",
     "bergslaget_plugins.holiday_pay",
@@ -61,6 +64,7 @@ RULES: tuple[str, ...] = (
     "bergslaget_plugins.counterparties",
     "bergslaget_plugins.spelling",
     "bergslaget_plugins.budget_check",
+    "bergslaget_plugins.invoice_numbers",
 )
 
 _Plugin = Callable[..., tuple[list[Directive], list[Any]]]

@@ -104,7 +104,7 @@ def test_a_disabled_collector_stays_disabled(probed_books) -> None:
 
 
 def test_a_folder_is_refused_with_a_message_not_a_traceback(tmp_path: Path, collector_enabled) -> None:
-    with pytest.raises(BooksHaveErrors, match="finns inte"):
+    with pytest.raises(BooksHaveErrors, match="är en mapp"):
         load_books(tmp_path)
     assert gc.isenabled()
 

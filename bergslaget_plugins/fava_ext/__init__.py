@@ -44,10 +44,11 @@ from markupsafe import Markup
 
 from fava.application import url_for
 from fava.context import g
+from fava.core.filters import FilterError
 from beancount.core.data import Directive
 from fava.ext import FavaExtensionBase
 
-from bergslaget_plugins import dashboards, load_memo
+from bergslaget_plugins import dashboards, fiscal, load_memo
 from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document, read_parts
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart
 from bergslaget_plugins.dashboards import ChartData, PageYear
@@ -255,7 +256,27 @@ class _Page:
         return load_memo.annual_report(self.ledger.all_entries, self.ledger.options, year)
 
     # -- the period ----------------------------------------------------------------------
+    def time_problem(self) -> str | None:
+        """Why the time filter gives no year of the books (unreadable, or a year the books do not cover); None if it does."""
+        time = self.time_filter()
+        try:
+            date_range = g.filtered.date_range
+        except (FilterError, ValueError, OverflowError):  # Fava's parser raises ValueError for 2022-13, 0000
+            return (f"Tidsfiltret {time!r} kan inte läsas: skriv ett år (2022), en månad (2022-03) "
+                    f"eller en period (2022-01 - 2022-06)")
+        if date_range is None:
+            return None
+        covered = self.figures("years with transactions", lambda: fiscal.years_with_transactions(self.ledger.all_entries))
+        year = date_range.end_inclusive.year
+        if year not in covered:
+            span = f"{covered[0]}–{covered[-1]}" if covered else "inga år"
+            return f"Tidsfiltret {time!r} slutar {year}; bokföringen omfattar {span}"
+        return None
+
     def period(self) -> PageYear | None:
+        """The year of the time filter (else the last closed year); None if there is none or the filter gives none."""
+        if self.time_problem() is not None:
+            return None
         date_range = g.filtered.date_range
         filter_end = date_range.end_inclusive if date_range else None
         today = datetime.date.today()
@@ -281,7 +302,10 @@ class _Page:
     def refusal(self) -> tuple[str, ...]:
         """Why the page shows no figures: the books have errors (like the CLI, which refuses them); empty if none."""
         errors = self.book_errors()
-        return (BOOKS_HAVE_ERRORS, *errors) if errors else ()
+        if errors:
+            return (BOOKS_HAVE_ERRORS, *errors)
+        time_problem = self.time_problem()
+        return (time_problem,) if time_problem else ()
 
     def errors_url(self) -> str:
         return url_for("report", report_name="errors")
@@ -403,7 +427,7 @@ class Arsredovisning(_Page, FavaExtensionBase):
                     + "".join(f"- {error}\n" for error in self.book_errors()))
             return Response(text, status=409, mimetype="text/plain")
         period = self.period()
-        problems: Sequence[str] = ("Bokföringen har inga transaktioner.",)
+        problems: Sequence[str] = self.refusal() or ("Bokföringen har inga transaktioner.",)
         if period is not None:
             try:
                 return build_annual_document(self.ledger.all_entries, self.ledger.options, period.year)

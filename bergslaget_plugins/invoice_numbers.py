@@ -1,0 +1,55 @@
+"""An invoice number booked twice is an error at the second invoice.
+
+Each customer invoice carries its number (``faktura:``) and the link
+``^faktura-<nummer>`` that its payment carries too. Two invoices with one number make
+the receivables ledger ambiguous (which one did a payment clear?), so the fee pages
+and the Bankgiro import refuse them; bean-check says where::
+
+    plugin "bergslaget_plugins.invoice_numbers"
+
+    2021-02-15 * "Smedjebackens kommun" "Medlemsavgift 2021" ^faktura-2021101
+      faktura: "2021101"
+      ...
+    kundfakturor.beancount:17: Fakturanummer 2021101 är redan bokfört (kundfakturor.beancount:6)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from beancount.core.data import Directive, Transaction
+
+from bergslaget_plugins.receivables import INVOICE_KEY, LINK_PREFIX, place
+
+__plugins__ = ("check_invoice_numbers",)
+
+
+class InvoiceNumberError(NamedTuple):
+    source: Mapping[str, Any]
+    message: str
+    entry: Directive | None
+
+
+def check_invoice_numbers(
+    entries: list[Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[Directive], list[InvoiceNumberError]]:
+    """The entries unchanged, with an error for each invoice whose number an earlier invoice has."""
+    first: dict[str, Transaction] = {}
+    errors: list[InvoiceNumberError] = []
+    for entry in entries:
+        if not isinstance(entry, Transaction) or entry.meta.get(INVOICE_KEY) is None:
+            continue
+        number = str(entry.meta[INVOICE_KEY])
+        if f"{LINK_PREFIX}{number}" not in entry.links:
+            continue  # a payment or a note that names the invoice, not the invoice itself
+        if number in first:
+            errors.append(InvoiceNumberError(
+                entry.meta, f"Fakturanummer {number} är redan bokfört ({place(first[number])}); ge fakturan ett eget nummer",
+                entry))
+        else:
+            first[number] = entry
+    return entries, errors
+
+
+__all__ = ["InvoiceNumberError", "check_invoice_numbers"]
