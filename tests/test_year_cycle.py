@@ -3,6 +3,7 @@ first entries are booked, and the closed year's report stays exactly as publishe
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,8 @@ def test_a_january_bank_fee_leaves_the_books_clean_and_last_year_exact(books, bo
     add_file(books_copy, "2023/bank.beancount", BANK_FEE_2023)
     entries, errors, options = loader.load_file(str(books_copy))
     assert errors == []
+    # Found defect: a new year's folder was silently ignored without its own include line.
+    assert [e.narration for e in entries if e.date == datetime.date(2023, 1, 10)] == ["Bankavgift januari 2023"]
     assert not [e for e in entries if getattr(e, "meta", {}).get("avgiftsar") == 2023]
     original_entries, _, original_options = books
     assert build_annual_report(entries, options, 2022) == build_annual_report(original_entries, original_options, 2022)
