@@ -66,11 +66,14 @@ def _counterparty_postings(entries: list[Directive]) -> list[tuple[Transaction, 
 def spelled_two_ways(postings: list[tuple[Transaction, Posting, str]]) -> list[CounterpartyError]:
     """An error for each posting whose counterparty another posting on its account spells otherwise."""
     spellings: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    same: dict[str, str] = {}  # each spelling's normal form, computed once per spelling
     for _, posting, name in postings:
-        spellings[(posting.account, same_counterparty(name))][name] += 1
+        if name not in same:
+            same[name] = same_counterparty(name)
+        spellings[(posting.account, same[name])][name] += 1
     errors = []
     for entry, posting, name in postings:
-        counts = spellings[(posting.account, same_counterparty(name))]
+        counts = spellings[(posting.account, same[name])]
         if len(counts) < 2:
             continue
         preferred, uses = counts.most_common(1)[0]
@@ -84,9 +87,9 @@ def spelled_two_ways(postings: list[tuple[Transaction, Posting, str]]) -> list[C
 
 def wrong_sign_balances(postings: list[tuple[Transaction, Posting, str]], note_accounts: set[str]) -> list[CounterpartyError]:
     """An error for each counterparty whose balance on a note account has the wrong sign at a year end."""
+    signed = {account for account in note_accounts if account.split(":")[0] in NORMAL_SIGN}
     relevant = [(entry, posting, name) for entry, posting, name in postings
-                if posting.account in note_accounts and posting.account.split(":")[0] in NORMAL_SIGN
-                and posting.units is not None and isinstance(posting.units.number, Decimal)]
+                if posting.account in signed and posting.units is not None and isinstance(posting.units.number, Decimal)]
     if not relevant:
         return []
     relevant.sort(key=lambda item: item[0].date)

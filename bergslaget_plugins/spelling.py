@@ -29,6 +29,8 @@ from bergslaget_plugins.vocabulary import BEANCOUNT_KEYS, CUSTOM_TYPES, METADATA
 
 __plugins__ = ("check_spelling",)
 
+_UNSEEN = object()
+
 #: How alike (difflib's ratio, 0..1) an unknown word must be to a known one to be taken for a typo of it.
 SIMILARITY = 0.8
 
@@ -55,28 +57,37 @@ def suggestion(word: str, known: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _keys(meta: Mapping[str, Any] | None) -> Iterable[str]:
-    return (key for key in (meta or {}) if key not in BEANCOUNT_KEYS and not key.startswith("__"))
-
-
 def check_spelling(
     entries: list[Directive], options_map: dict[str, Any], config: str | None = None
 ) -> tuple[list[Directive], list[SpellingError]]:
     """The entries unchanged, with an error for each word close to, but not, a known one."""
     errors: list[SpellingError] = []
+    # A word's suggestion is decided once per word, not once per use (the same keys recur on every entry).
+    custom_types: dict[str, str | None] = {}
+    metadata_keys: dict[str, str | None] = {
+        key: None for key in BEANCOUNT_KEYS}  # Beancount's own keys are never typos
+
+    def metadata_suggestion(key: str) -> str | None:
+        known = metadata_keys.get(key, _UNSEEN)
+        if known is _UNSEEN:
+            known = metadata_keys[key] = None if key.startswith("__") else suggestion(key, METADATA_KEYS)
+        return known  # type: ignore[return-value]
+
     for entry in entries:
         if isinstance(entry, Custom):
-            known = suggestion(entry.type, CUSTOM_TYPES)
+            if entry.type not in custom_types:
+                custom_types[entry.type] = suggestion(entry.type, CUSTOM_TYPES)
+            known = custom_types[entry.type]
             if known is not None:
                 errors.append(SpellingError(
                     entry.meta, f'Okänd custom-typ "{entry.type}" (ingen regel läser den); menas "{known}"?', entry))
-        for key in _keys(entry.meta):
-            known = suggestion(key, METADATA_KEYS)
+        for key in entry.meta or ():
+            known = metadata_suggestion(key)
             if known is not None:
                 errors.append(SpellingError(entry.meta, f"Okänd metadata {key} (ingen regel läser den); menas {known}?", entry))
         for posting in getattr(entry, "postings", None) or ():
-            for key in _keys(posting.meta):
-                known = suggestion(key, METADATA_KEYS)
+            for key in posting.meta or ():
+                known = metadata_suggestion(key)
                 if known is not None:
                     errors.append(SpellingError(
                         posting.meta or entry.meta,
