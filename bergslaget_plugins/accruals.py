@@ -94,7 +94,7 @@ from beancount.core.data import Directive, Posting, Transaction
 from beancount.parser import options
 
 from bergslaget_plugins.chart import COUNTERPARTY_KEY
-from bergslaget_plugins.config import parse_config
+from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.generated import (
     RULE_KEY,
     VERIFICATION_KEY,

@@ -60,7 +60,7 @@ from typing import Any, NamedTuple
 from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Transaction
 
-from bergslaget_plugins.config import parse_config
+from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, format_swedish, round_krona

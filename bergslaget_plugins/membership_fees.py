@@ -57,7 +57,7 @@ from typing import Any, NamedTuple
 from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.config import ConfigError, parse_config
+from bergslaget_plugins.plugin_settings import ConfigError, parse_config
 from bergslaget_plugins.fees import FeeError, MemberFee, Register, compute_fees, invoice_date_of, read_register
 from bergslaget_plugins.generated import generated_transaction, is_generated, posting
 from bergslaget_plugins.money import format_swedish

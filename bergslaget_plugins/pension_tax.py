@@ -44,7 +44,7 @@ from typing import Any
 
 from beancount.core.data import Custom, Directive, Transaction
 
-from bergslaget_plugins.config import parse_config
+from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import RULE_KEY, generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.config import parse_config
+from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
 
 __plugins__ = ("number_verifications",)

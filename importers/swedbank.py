@@ -18,7 +18,7 @@ first line ``* Transaktionsrapport ...``). The first line is optional.
 
 Each row becomes one transaction (verification series ``A``), dated on the booking day
 (Bokfdag), with the counter-posting taken from the accountant's rules in
-``ledger/importregler.csv`` (see ``importers/rules.py``)::
+``ledger/importregler.csv`` (see ``importers/bank_rules.py``)::
 
     2022-03-07 * "Bankgirot" "BG INSÄTTNING 5844-9216"
       ver: "A3"
@@ -101,7 +101,7 @@ from importers.common import (
     sek_posting,
 )
 from importers.numbering import VER_KEY, assign_numbers, sort_key
-from importers.rules import BankRule, NeedsCounterparty, first_rule, read_rules
+from importers.bank_rules import BankRule, NeedsCounterparty, first_rule, read_rules
 
 IDENTITY_KEY = "bank_id"
 COMPANY_HEADER = (

@@ -17,7 +17,7 @@ from beangulp import extract as beangulp_extract  # noqa: E402
 from beangulp.testing import compare_expected, run_importer  # noqa: E402
 
 from importers.common import ImportFileError  # noqa: E402
-from importers.rules import first_rule, parse_rules, read_rules  # noqa: E402
+from importers.bank_rules import first_rule, parse_rules, read_rules  # noqa: E402
 from importers.swedbank import PRIVATE_HEADER, SwedbankImporter, read_statement  # noqa: E402
 
 from importers.config import read_books_setup  # noqa: E402
