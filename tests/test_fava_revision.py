@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import threading
 from decimal import Decimal
@@ -96,6 +97,24 @@ def test_the_lists_download_as_the_commands_csv(client, slug):
     response = client.get(f"/{slug}/extension/Revision/csv?ar=2022&vy=huvudbok&konto=1930")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[1][2] == "IB" and rows[-1] == ["1930", "2022-12-31", "UB", "Utgående balans", "", "958543.00"]
+
+
+def test_the_page_says_whether_the_year_is_locked(tmp_path, client, slug):
+    _, text = show(client, slug, "?ar=2022")
+    assert 'data-las="öppet"' in text and "Räkenskapsåret 2022 är inte låst." in text
+    folder = tmp_path / "ledger"
+    shutil.copytree(LEDGER.parent, folder, ignore=shutil.ignore_patterns("las.beancount"))
+    main = folder / "main.beancount"
+    from bergslaget_plugins import cli
+
+    for year in (2021, 2022):
+        assert cli.main(["lock", "--year", str(year), str(main)], out=io.StringIO()) == 0
+    digest = re.search(r'custom "låskedja" 2022 "([0-9a-f]{64})"', main.read_text(encoding="utf-8")).group(1)
+    locked_app = create_app([str(main)], read_only=True, load=True)
+    locked_client = locked_app.test_client()
+    body = locked_client.get(f"/{locked_app.config['LEDGERS'].first_slug()}/extension/Revision/?ar=2022").get_data(as_text=True)
+    assert 'data-las="låst"' in body
+    assert f"<code>{digest}</code>" in body and "Räkenskapsåret 2022 är låst" in body
 
 
 def test_texts_from_the_books_are_escaped(tmp_path):

@@ -32,6 +32,7 @@ from bergslaget_plugins import fiscal
 from bergslaget_plugins.general_ledger import GeneralLedger, build_general_ledger, ledger_as_csv
 from bergslaget_plugins.journal import Journal, build_journal, journal_as_csv
 from bergslaget_plugins.load_memo import FIGURES
+from bergslaget_plugins.locking import YearRecord, read_lock_state
 from bergslaget_plugins.money import format_swedish
 from bergslaget_plugins.statements import ReportError
 from bergslaget_plugins.fava_ext.fava_api import endpoint, loaded_books
@@ -49,6 +50,8 @@ class RevisionPage:
     ledger: GeneralLedger | None
     journal: Journal | None
     problems: tuple[str, ...]
+    #: The year's lock record if the year is locked (``bergslaget lock``), else None.
+    lock: YearRecord | None = None
 
     @property
     def all_series(self) -> tuple[str, ...]:
@@ -102,7 +105,10 @@ class Revision(FavaExtensionBase):
             ledger = GeneralLedger(ledger.year, ledger.begin, ledger.end, (chosen,) if chosen else ())
         if view == "verifikationer" and series is not None:
             journal = self._journal(year, series)
-        return RevisionPage(year, years, view, account, series, ledger, journal, problems)
+        state = FIGURES.value(self.ledger.all_entries, "revision lock state",
+                              lambda: read_lock_state(self.ledger.all_entries)[0])
+        lock = state.records.get(year) if state.is_locked(year) else None
+        return RevisionPage(year, years, view, account, series, ledger, journal, problems, lock)
 
     def url(self, **values: Any) -> str:
         """This page with other choices (``ar``, ``vy``, ``konto``, ``serie``)."""
