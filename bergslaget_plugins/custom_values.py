@@ -15,7 +15,7 @@ on a copy with an empty list of values, which the other rules report in their ow
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from beancount.core.data import Custom, Directive
 
@@ -35,7 +35,8 @@ def check_custom_values(
     errors: list[CustomValuesError] = []
     checked: list[Directive] = []
     for entry in entries:
-        if isinstance(entry, Custom) and entry.values is None:
+        # Beancount types values as a list, but its parser leaves None for a directive without values.
+        if isinstance(entry, Custom) and cast("list[Any] | None", entry.values) is None:
             errors.append(CustomValuesError(entry.meta, f'custom "{entry.type}" saknar värden', entry))
             entry = entry._replace(values=[])
         checked.append(entry)
