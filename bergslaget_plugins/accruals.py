@@ -1,7 +1,7 @@
-"""Periodisering: förutbetalda och upplupna kostnader och intäkter.
+"""Accruals (periodisering): prepaid and accrued costs and income.
 
-En kostnad eller intäkt som gäller andra månader än den bokförs i får metadata
-``period`` med de månader den avser (se ``bergslaget_plugins.periods``)::
+A cost or income that belongs to other months than the one it is booked in gets the
+metadata ``period`` with the months it covers (see ``bergslaget_plugins.periods``)::
 
     2022-12-20 * "Fastighets AB Hushagen" "Hyra kv 1 2023"
       ver: "LF12"
@@ -9,22 +9,22 @@ En kostnad eller intäkt som gäller andra månader än den bokförs i får meta
       Expenses:5010-Lokalhyra            16061 SEK
       Assets:1930-Företagskonto      -16061 SEK
 
-Beloppet som periodiseras är, per resultatkonto (Kostnader eller Intäkter), summan av
-verifikationens konteringar på det kontot: moms- och skuldkonteringar räknas aldrig
-med (beloppet är exklusive moms). Det fördelas i lika delar per månad, avrundade till
-hela kronor; sista månaden tar resten (16 061 → 5 354, 5 354, 5 353).
+The amount accrued is, per result account (Expenses or Income), the sum of the
+verification's postings on that account: VAT and liability postings never count (the
+amount is net of VAT). It is split in equal parts per month, rounded to whole kronor;
+the last month takes the rest (16 061 → 5 354, 5 354, 5 353).
 
-Förutbetalt (månader efter bokföringsmånaden)
-    På bokföringsdagen flyttas de månadernas belopp från resultatkontot till ett
-    konto för förutbetalda kostnader (1710 för hyra, annars 1790) eller förutbetalda
-    intäkter (2970); på varje månads sista dag förs månadens del tillbaka till
-    resultatkontot. Exemplet ovan ger 2022-12-20 Dr 1710 16 061 / Kr 5010 och
-    2023-01-31, 2023-02-28, 2023-03-31 Dr 5010 / Kr 1710 med 5 354, 5 354, 5 353.
+Prepaid (months after the booking month)
+    On the booking day those months' amount moves from the result account to an account
+    for prepaid costs (1710 for rent, else 1790) or prepaid income (2970); on each
+    month's last day the month's part goes back to the result account. The example
+    above gives 2022-12-20 Dr 1710 16 061 / Cr 5010 and 2023-01-31, 2023-02-28,
+    2023-03-31 Dr 5010 / Cr 1710 with 5 354, 5 354, 5 353.
 
-Upplupet (månader i år före bokföringsårets)
-    Vid varje sådant års slut (31 december) bokas det som hör till året och tidigare
-    år som upplupen kostnad (Dr kostnad / Kr 2990) eller upplupen intäkt (Dr 1790 /
-    Kr intäkt), och det återförs den 1 januari året efter, när fakturan bokförs::
+Accrued (months in years before the booking year)
+    At the end of each such year (31 December) what belongs to that year and earlier is
+    booked as an accrued cost (Dr cost / Cr 2990) or accrued income (Dr 1790 / Cr
+    income), and reversed on 1 January of the next year, when the invoice is booked::
 
         2022-01-20 * "Visit Dalarna" "Marknadsföring kv 4 2021"
           ver: "LF3"
@@ -33,37 +33,37 @@ Upplupet (månader i år före bokföringsårets)
           Expenses:6590-Övriga-externa-tjänster    25067 SEK
           Liabilities:2440-Leverantörsskulder          -25067 SEK
 
-    ger 2021-12-31 Dr 6590 25 067 / Kr 2990 25 067 och återföring 2022-01-01.
+    gives 2021-12-31 Dr 6590 25 067 / Cr 2990 25 067 and its reversal on 2022-01-01.
 
-Månader i bokföringsåret till och med bokföringsmånaden ligger kvar där de bokats.
-En period som helt ligger där (till exempel en period inom bokföringsmånaden) ger
-ingenting att periodisera och lämnas utan fel.
+Months of the booking year up to the booking month stay where they are booked. A period
+that lies entirely there (for example one within the booking month) has nothing to
+accrue and is left without an error.
 
-Konteringarna på balanskontona bär metadata ``motpart``, som blir raden i
-årsredovisningens not: verifikationens ``notpost`` om den finns, annars för
-förutbetalda poster betalningsmottagaren (payee) och för upplupna poster
-inställningen ``upplupna_kostnader_notrad`` respektive ``upplupna_intakter_notrad``.
+The postings on balance-sheet accounts carry the metadata ``motpart``, which becomes
+the row of the annual report's note: the verification's ``notpost`` if given, else for
+prepaid items the payee and for accrued items the setting ``upplupna_kostnader_notrad``
+or ``upplupna_intakter_notrad``.
 
-De skapade verifikationerna ber om serie PE (``ver_serie``), bär ``regel:
-"periodisering"`` och delar en länk ``^periodisering-<ver>-<år>`` med verifikationen
-de kommer från.
+The generated verifications ask for series PE (``ver_serie``), carry ``regel:
+"periodisering"`` and share a link ``^periodisering-<ver>-<year>`` with the
+verification they come from.
 
-K2: belopp under K2-gränsen (``k2_grans``, 5 000 kr) behöver inte periodiseras.
-Gränsen jämförs med postens hela belopp (summan av resultatkonteringarna), inte
-med en månads del. Föreningen väljer en gång, i ``main.beancount``, med ``sma_poster``:
-``'periodisera'`` (även små poster periodiseras; standard) eller ``'avstå'`` (poster
-under gränsen periodiseras inte, som K2 tillåter). Båda valen är rätt bokföring och ger
-inga meddelanden; bara en inställning som inte går att läsa är ett fel::
+K2: amounts under the K2 limit (``k2_grans``, 5 000 kr) need not be accrued. The limit
+is compared with the item's whole amount (the sum of its result postings), not with one
+month's part. The association chooses once, in ``main.beancount``, with ``sma_poster``:
+``'periodisera'`` (small items are accrued too; the default) or ``'avstå'`` (items under
+the limit are not accrued, as K2 allows). Both are correct bookkeeping and give no
+messages; only a setting that cannot be read is an error::
 
     plugin "bergslaget_plugins.accruals" "{'sma_poster': 'periodisera'}"
 
-Kontona är de som har rollerna i kontoplanen (se ``bergslaget_plugins.roles``):
-``förutbetalda-kostnader`` (1790), ``förutbetalda-hyreskostnader`` (1710, för
-kontot med rollen ``lokalhyra``, 5010), ``förutbetalda-intäkter`` (2970),
-``upplupna-kostnader`` (2990) och ``upplupna-intäkter`` (1790); de ska vara
-balanskonton.
+The accounts are those with these roles in the chart (see ``bergslaget_plugins.roles``):
+``förutbetalda-kostnader`` (1790), ``förutbetalda-hyreskostnader`` (1710, for the
+account with the role ``lokalhyra``, 5010), ``förutbetalda-intäkter`` (2970),
+``upplupna-kostnader`` (2990) and ``upplupna-intäkter`` (1790); they must be
+balance-sheet accounts.
 
-Inställningar (alla har standardvärden)::
+Settings (all have defaults)::
 
     plugin "bergslaget_plugins.accruals" "{
       'upplupna_kostnader_notrad': 'Upplupna kostnader',
@@ -73,11 +73,11 @@ Inställningar (alla har standardvärden)::
       'sma_poster': 'periodisera',
     }"
 
-Fel (vid verifikationens fil och rad; inget skapas för den, allt annat skapas):
-en period som inte går att läsa, som slutar före den börjar eller som börjar eller
-slutar mer än ``max_avstand_manader`` månader från bokföringsdagen; en verifikation
-utan kontering på resultatkonto eller med resultatkonteringar i annan valuta än SEK;
-en förutbetald post utan motpart (varken ``notpost`` eller payee).
+Errors (at the verification's file and line; nothing is generated for it, everything
+else is): a period that cannot be read, that ends before it begins, or that begins or
+ends more than ``max_avstand_manader`` months from the booking day; a verification
+without a posting on a result account or with result postings in another currency than
+SEK; a prepaid item without a counterparty (neither ``notpost`` nor payee).
 """
 
 from __future__ import annotations

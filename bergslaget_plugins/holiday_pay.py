@@ -1,7 +1,7 @@
-"""Semesterlöneskuld med sociala avgifter vid bokslut.
+"""Holiday-pay liability (semesterlöneskuld) with its social fees at the year-end.
 
-Vid bokslutet skriver bokföraren för varje anställd antingen sparade semesterdagar
-och dagsats, eller skulden direkt::
+At the year-end the accountant writes, for each employee, either the saved holiday
+days and the day rate, or the liability itself::
 
     2022-12-31 custom "semesterlöneskuld" "Anders Edström"
       sparade_dagar: 42
@@ -9,44 +9,43 @@ och dagsats, eller skulden direkt::
     2021-12-31 custom "semesterlöneskuld" "Mikaela Ankarvall"
       skuld: 34720
 
-För varje datum bokar pluginen en verifikation (serie BO, ``regel:
-"semesterlöneskuld"``) med filnamn och rad från datumets första uppgift:
+For each date the plugin books one verification (series BO, ``regel:
+"semesterlöneskuld"``) with the file name and line of the date's first line:
 
-* Förändring av semesterlöneskulden: den totala skulden (summan av de anställdas
-  skulder, var och en avrundad till hela kronor) minus saldot på
-  ``Liabilities:2920-Upplupna-semesterlöner`` vid dagens slut före denna verifikation:
-  Dr ``Expenses:7290-Förändring-semesterlöneskuld`` / Kr 2920. En minskad skuld
-  bokas med omvända tecken.
-* Sociala avgifter på skulden: målet är skulden gånger årets arbetsgivaravgift
-  (``custom "procentsats" "arbetsgivaravgift"``, se ``bergslaget_plugins.rates``),
-  avrundat till hela kronor; förändringen mot saldot på
-  ``Liabilities:2941-Beräknade-sociala-avgifter`` bokas Dr
-  ``Expenses:7519-Sociala-avgifter-semesterlöneskuld`` / Kr 2941.
-  Med 31,42 % 2022 ger skulden 103 740 kr sociala avgifter 32 595 kr.
+* The change in the liability: the total liability (the sum of the employees'
+  liabilities, each rounded to whole kronor) minus the balance of
+  ``Liabilities:2920-Upplupna-semesterlöner`` at the end of the day before this
+  verification: Dr ``Expenses:7290-Förändring-semesterlöneskuld`` / Cr 2920. A smaller
+  liability is booked with the signs reversed.
+* Social fees on the liability: the target is the liability times the year's employer
+  contribution (``custom "procentsats" "arbetsgivaravgift"``, see
+  ``bergslaget_plugins.rates``), rounded to whole kronor; the change against the balance
+  of ``Liabilities:2941-Beräknade-sociala-avgifter`` is booked Dr
+  ``Expenses:7519-Sociala-avgifter-semesterlöneskuld`` / Cr 2941.
+  At 31.42 % in 2022 a liability of 103 740 kr gives social fees of 32 595 kr.
 
-Underlaget (varje anställds dagar, dagsats och skuld) står i verifikationens
-metadata ``underlag``; skulden, avgifterna och procentsatsen i ``semesterloneskuld``,
-``sociala_avgifter`` och ``arbetsgivaravgift_procent``. Blir förändringen noll bokas
-ingenting.
+The basis (each employee's days, day rate and liability) is in the verification's
+metadata ``underlag``; the liability, the fees and the rate in ``semesterloneskuld``,
+``sociala_avgifter`` and ``arbetsgivaravgift_procent``. A change of zero books nothing.
 
-Kontona är de som har rollerna ``semesterlöneskuld`` (2920),
-``förändring-semesterlöneskuld`` (7290), ``beräknade-sociala-avgifter`` (2941) och
-``sociala-avgifter-semesterlöneskuld`` (7519) i kontoplanen (se
-``bergslaget_plugins.roles``). Inställningar (standardvärdet passar satserna)::
+The accounts are those with the roles ``semesterlöneskuld`` (2920),
+``förändring-semesterlöneskuld`` (7290), ``beräknade-sociala-avgifter`` (2941) and
+``sociala-avgifter-semesterlöneskuld`` (7519) in the chart (see
+``bergslaget_plugins.roles``). Settings (the default fits the rate table)::
 
     plugin "bergslaget_plugins.holiday_pay" "{'avgiftssats': 'arbetsgivaravgift'}"
 
-Vid varje bokslut (``custom "bokslut"``, se ``bergslaget_plugins.fiscal``) ska
-semesterlöneskulden anges om föreningen har haft anställda: om skulden på 2920 inte är
-noll eller om ett tidigare bokslut hade uppgifter. Saknas uppgifterna är det ett fel vid
-bokslutsdirektivet (annars skulle förra årets skuld stå kvar i tysthet); har ingen längre
-någon semesterlöneskuld skriver bokföraren det uttryckligen, ``skuld: 0``.
+At every year-end (``custom "bokslut"``, see ``bergslaget_plugins.fiscal``) the
+liability must be given if the association has had employees: if the balance of 2920 is
+not zero or an earlier year-end had lines. Missing lines are an error at the year-end
+directive (otherwise last year's liability would silently stay); when nobody has a
+liability any more the accountant says so, ``skuld: 0``.
 
-Fel (vid uppgiftens fil och rad): både dagar/dagsats och skuld, ingetdera, bara
-en av dagar och dagsats, negativa tal eller text i stället för tal, samma anställd
-två gånger samma datum, arbetsgivaravgift saknas för året (felet står vid datumets
-första uppgift). Ett datum med ett fel bokas inte alls, eftersom summan då vore fel;
-andra datum bokas som vanligt.
+Errors (at the line's file and line): both days/day rate and liability, neither, only
+one of days and day rate, negative numbers or text instead of numbers, the same
+employee twice on a date, no employer contribution for the year (the error stands at
+the date's first line). A date with an error is not booked at all, since its sum would
+be wrong; other dates are booked as usual.
 """
 
 from __future__ import annotations

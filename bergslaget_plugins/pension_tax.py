@@ -1,15 +1,15 @@
-"""Särskild löneskatt på pensionskostnader vid bokslut.
+"""Special payroll tax on pension costs (särskild löneskatt) at the year-end.
 
-För varje år med ett bokslutsdirektiv (``custom "bokslut"``, se
-``bergslaget_plugins.fiscal``) räknar pluginen ut årets särskilda löneskatt:
-årets procentsats (``custom "procentsats" "särskild löneskatt"``, se
-``bergslaget_plugins.rates``) gånger summan av årets konteringar på
-pensionspremiekontona, avrundat till hela kronor. Den bokas på bokslutsdagen::
+For each year with a year-end directive (``custom "bokslut"``, see
+``bergslaget_plugins.fiscal``) the plugin computes the year's special payroll tax: the
+year's rate (``custom "procentsats" "särskild löneskatt"``, see
+``bergslaget_plugins.rates``) times the sum of the year's postings on the pension
+premium accounts, rounded to whole kronor. It is booked on the year-end day::
 
     2022-01-01 custom "procentsats" "särskild löneskatt" 24.26
     2022-12-31 custom "bokslut" "Årsbokslut 2022"
 
-ger med premier 343 961 kr på 7411 under 2022::
+gives, with premiums of 343 961 kr on 7411 in 2022::
 
     2022-12-31 * "Särskild löneskatt på pensionskostnader 2022: 24,26 % av 343 961 kr"
       regel: "särskild löneskatt"
@@ -19,19 +19,18 @@ ger med premier 343 961 kr på 7411 under 2022::
       Expenses:7533-Särskild-löneskatt-pension     83445 SEK
       Liabilities:2943-Beräknad-särskild-löneskatt     -83445 SEK
 
-Beloppen skrivs aldrig in i huvudboken; de räknas fram ur premierna. Premiesumman
-tar med alla konteringar pluginen får, också sådana som tidigare plugins skapat.
-Ett år utan premier, eller där skatten blir noll, bokas inte (och behöver ingen
-procentsats).
+The amounts are never typed into the ledger; they are computed from the premiums. The
+premium sum includes every posting the plugin gets, also those earlier plugins made.
+A year without premiums, or whose tax is zero, is not booked (and needs no rate).
 
-Kontona är de som har rollerna ``pensionspremier`` (7411; flera konton får ha den),
-``särskild-löneskatt`` (7533) och ``beräknad-särskild-löneskatt`` (2943) i kontoplanen
-(se ``bergslaget_plugins.roles``). Inställningar (standardvärdet passar satserna)::
+The accounts are those with the roles ``pensionspremier`` (7411; several accounts may
+have it), ``särskild-löneskatt`` (7533) and ``beräknad-särskild-löneskatt`` (2943) in the
+chart (see ``bergslaget_plugins.roles``). Settings (the default fits the rate table)::
 
     plugin "bergslaget_plugins.pension_tax" "{'procentsats': 'särskild löneskatt'}"
 
-Fel: procentsats saknas för året (vid bokslutsdirektivet; inget bokas för det året).
-Felplacerade bokslutsdirektiv rapporteras av bokslutspluginen (year_end), inte här.
+Errors: no rate for the year (at the year-end directive; nothing is booked for that
+year). Misplaced year-end directives are reported by the year-end plugin (year_end).
 """
 
 from __future__ import annotations

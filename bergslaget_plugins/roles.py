@@ -54,6 +54,8 @@ from beancount.core.data import Directive, Open, new_metadata
 
 ROLE_KEY = "roll"
 PLUGIN = "bergslaget_plugins.account_roles"
+#: The plugin line that runs the association's rules together (``bergslaget_plugins.rules``).
+RULES_BUNDLE = "bergslaget_plugins.rules"
 
 
 @dataclass(frozen=True)
@@ -191,17 +193,19 @@ def plugin_source(options_map: Mapping[str, Any] | None, plugin: str) -> dict[st
     """File and line of ``plugin "<plugin>"`` in the main file, for errors about its settings.
 
     Beancount does not record where a plugin line stands, so the main file is searched;
-    if the line is not found, the place is the main file (line 0).
+    a rule run by the bundle ``bergslaget_plugins.rules`` is placed at the bundle's line.
+    If neither line is found, the place is the main file (line 0).
     """
     filename = str((options_map or {}).get("filename") or "<plugin>")
     lineno = 0
     try:
-        for number, line in enumerate(Path(filename).read_text(encoding="utf-8").splitlines(), start=1):
-            if line.lstrip().startswith(f'plugin "{plugin}"'):
-                lineno = number
-                break
+        lines = [line.lstrip() for line in Path(filename).read_text(encoding="utf-8").splitlines()]
     except (OSError, UnicodeDecodeError):
-        pass
+        lines = []
+    for wanted in (f'plugin "{plugin}"', f'plugin "{RULES_BUNDLE}"'):
+        lineno = next((number for number, line in enumerate(lines, start=1) if line.startswith(wanted)), 0)
+        if lineno:
+            break
     return new_metadata(filename, lineno, {"plugin": plugin})
 
 

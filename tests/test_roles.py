@@ -133,3 +133,17 @@ def test_the_roles_command_lists_every_role_with_its_account() -> None:
     assert "saknas" not in text
     kundfordringar = next(line for line in text.splitlines() if line.startswith("kundfordringar "))
     assert "Assets:1510-Kundfordringar" in kundfordringar and "kontoplan.beancount:" in kundfordringar
+
+
+def test_a_rule_missing_its_role_is_placed_at_the_rules_bundle_line(tmp_path) -> None:
+    text = (
+        "; böckerna\n"
+        'plugin "bergslaget_plugins.rules"\n'
+        '2020-01-01 open Liabilities:2920-Upplupna-semesterlöner SEK\n'
+        '2022-01-01 custom "procentsats" "arbetsgivaravgift" 31.42\n'
+        '2022-12-31 custom "semesterlöneskuld" "Anders"\n  skuld: 1000\n'
+    )
+    _, errors, _ = loader.load_file(str(_write(tmp_path, text)))
+    missing = [error for error in errors if "Inget konto har rollen" in error.message]
+    assert missing and all(error.source["lineno"] == 2 for error in missing)
+    assert 'rollen "semesterlöneskuld"' in missing[0].message
