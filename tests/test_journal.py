@@ -195,3 +195,21 @@ def test_a_text_that_looks_like_a_formula_is_neutralised_in_the_csv():
     assert rows[1][2] == "'=HYPERLINK(1): Avgift" and rows[2][4] == "-500.00"
     rows = list(csv.reader(io.StringIO(ledger_as_csv(build_general_ledger(entries, options, 2022)))))
     assert rows[2][3] == "'=HYPERLINK(1): Avgift"
+
+
+@pytest.mark.parametrize("year", [2021, 2022])
+def test_opening_and_closing_balances_agree_with_the_sie_export(books, tmp_path, year):
+    """The general ledger's IB/UB of every balance account are the SIE file's #IB/#UB (year 0)."""
+    entries, _, options = books
+    target = tmp_path / f"bergslaget-{year}.se"
+    assert cli.main(["sie", "export", "--year", str(year), "-o", str(target), str(LEDGER)], out=io.StringIO()) == 0
+    text = target.read_bytes().decode("cp437")
+    sie = {(kind, account): Decimal(amount)
+           for kind, account, amount in re.findall(r"^#(IB|UB) 0 (\d{4}) (-?[\d.]+)", text, re.M)}
+    ledger = build_general_ledger(entries, options, year)
+    balance_roots = tuple(options[name] + ":" for name in ("name_assets", "name_liabilities", "name_equity"))
+    for account in ledger.accounts:
+        if account.account.startswith(balance_roots):
+            assert sie.get(("IB", account.bas), Decimal(0)) == account.opening, account.bas
+            assert sie.get(("UB", account.bas), Decimal(0)) == account.closing, account.bas
+    assert sie[("UB", BANK)] == BANK_BALANCES[year][1]
