@@ -94,4 +94,29 @@ def load_books(path: Path) -> tuple[list[Directive], dict[str, Any]]:
     return entries, options
 
 
-__all__ = ["BooksHaveErrors", "DEFAULT_LEDGER", "collector_paused", "default_ledger", "load_books"]
+def _loses_entries(error: Any) -> bool:
+    """True for an error after which the books lack entries: syntax (lexer, parser) or a missing include."""
+    kind = type(error)
+    return kind.__module__.startswith("beancount.parser") or kind.__name__ == "LoadError"
+
+
+def load_books_for_deduplication(path: Path) -> tuple[list[Directive], dict[str, Any]]:
+    """Every entry of the books, for recognising what an import has already booked.
+
+    Errors that lose entries (a syntax error, a missing include) raise BooksHaveErrors: with
+    entries missing, booked transactions would come out again as new. Other errors (a balance
+    assertion the import itself will satisfy) do not stop it.
+    """
+    if path.is_dir() or not path.is_file():
+        load_books(path)  # the message for a folder or a missing file
+    with collector_paused(freeze=False):
+        entries, errors, options = loader.load_file(str(path))
+    lost = [error for error in errors if _loses_entries(error)]
+    if lost:
+        text = "".join(printer.format_error(error) for error in lost)
+        raise BooksHaveErrors(f"Bokföringen {path} kan inte läsas helt (poster saknas); rätta först:\n{text}")
+    return list(entries), options
+
+
+__all__ = ["BooksHaveErrors", "DEFAULT_LEDGER", "collector_paused", "default_ledger", "load_books",
+           "load_books_for_deduplication"]

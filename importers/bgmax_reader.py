@@ -361,6 +361,9 @@ def parse_bgmax_text(text: str, encoding: str = "iso-8859-1") -> tuple[BgMaxFile
     """Read BgMax text; return the file and the problems (the file is None if any)."""
     reader = _Reader()
     # Markup from the file never reaches the books (``<`` -> ``‹``; same length, columns unchanged).
+    if "\r" in text and "\n" not in text:
+        return None, [Problem(None, "raderna slutar bara med CR (gammalt Mac-format); BgMax-poster slutar med CRLF "
+                                    "eller LF: spara om filen eller hämta den på nytt från banken")]
     lines = neutralise(text).split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
