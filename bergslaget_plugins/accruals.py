@@ -247,56 +247,45 @@ def _result_lines(
     return lines, None
 
 
-def _plan(
-    source: Transaction,
-    settings: AccrualSettings,
-    accounts: AccrualAccounts,
-    types: account_types_lib.AccountTypes,
-    link: str,
-) -> _Plan:
-    def fail(message: str) -> _Plan:
-        return _Plan([], [AccrualError(source.meta, f"Periodisering: {message}", source)])
-
+def _read_period(source: Transaction, settings: AccrualSettings) -> Period | str:
+    """The source's ``period``, or why it cannot be used (unreadable, too far from the booking day)."""
     try:
         period = parse_period(source.meta[PERIOD_KEY])
     except PeriodError as error:
-        return fail(str(error))
-
+        return str(error)
     booking = Month.of(source.date)
     distance = max(abs(period.first.ordinal - booking.ordinal), abs(period.last.ordinal - booking.ordinal))
     if distance > settings.max_avstand_manader:
-        return fail(
+        return (
             f"period {period} ligger långt från bokföringsdagen {source.date} "
             f"({distance} månader, högst {settings.max_avstand_manader} enligt max_avstand_manader)"
         )
+    return period
 
-    lines, problem = _result_lines(source, period, types)
-    if problem is not None:
-        return fail(problem)
 
-    prepaid_months = [month for month in period.months if month > booking]
-    accrued_years = sorted({month.year for month in period.months if month.year < booking.year})
-    if not lines or not (prepaid_months or accrued_years):
-        # The whole period lies in the booking year up to the booking month: it stays
-        # where it is booked. Not an error: ``period`` then only documents the months.
-        return _Plan([], [])
-
-    note_row = source.meta.get(NOTE_ITEM_KEY)
-    if note_row is not None and (not isinstance(note_row, str) or not note_row.strip()):
-        return fail(f"{NOTE_ITEM_KEY} ska vara en text (raden i notens specifikation), inte {note_row!r}")
-    prepaid_counterparty = note_row or (source.payee or "").strip() or None
-    if prepaid_months and prepaid_counterparty is None:
-        return fail(
+def _note_item(source: Transaction, prepaid: bool) -> tuple[str | None, str | None, str | None]:
+    """(the ``notpost``, the prepaid items' counterparty, a problem): a prepaid item needs
+    a counterparty for the note, its ``notpost`` or else its payee."""
+    note_item = source.meta.get(NOTE_ITEM_KEY)
+    if note_item is not None and (not isinstance(note_item, str) or not note_item.strip()):
+        return None, None, f"{NOTE_ITEM_KEY} ska vara en text (raden i notens specifikation), inte {note_item!r}"
+    counterparty = note_item or (source.payee or "").strip() or None
+    if prepaid and counterparty is None:
+        return None, None, (
             f"förutbetald post saknar motpart till noten: ange betalningsmottagare (payee) "
             f"eller {NOTE_ITEM_KEY} på verifikationen"
         )
+    return note_item, counterparty, None
 
-    messages: list[AccrualError] = []
+
+def _left_out_under_k2(lines: list[_Line], settings: AccrualSettings) -> bool:
+    """True for an item under the K2 limit when the association chose not to accrue those."""
     total = abs(sum((sum(line.parts.values(), Decimal(0)) for line in lines), Decimal(0)))
-    threshold = Decimal(settings.k2_grans)
-    if total < threshold and settings.sma_poster == "avstå":
-        return _Plan([], [])
+    return total < Decimal(settings.k2_grans) and settings.sma_poster == "avstå"
 
+
+def _entry_maker(source: Transaction, link: str) -> _MakeEntry:
+    """Builds the generated entries of ``source``: its payee, the rule, series PE, the shared link."""
     def make(date: datetime.date, narration: str, postings: list[Posting]) -> Transaction:
         return generated_transaction(
             source,
@@ -308,13 +297,47 @@ def _plan(
             payee=source.payee,
             links=[link],
         )
+    return make
 
+
+def _plan(
+    source: Transaction,
+    settings: AccrualSettings,
+    accounts: AccrualAccounts,
+    types: account_types_lib.AccountTypes,
+    link: str,
+) -> _Plan:
+    def fail(message: str) -> _Plan:
+        return _Plan([], [AccrualError(source.meta, f"Periodisering: {message}", source)])
+
+    period = _read_period(source, settings)
+    if isinstance(period, str):
+        return fail(period)
+    lines, problem = _result_lines(source, period, types)
+    if problem is not None:
+        return fail(problem)
+
+    booking = Month.of(source.date)
+    prepaid_months = [month for month in period.months if month > booking]
+    accrued_years = sorted({month.year for month in period.months if month.year < booking.year})
+    if not lines or not (prepaid_months or accrued_years):
+        # The whole period lies in the booking year up to the booking month: it stays
+        # where it is booked. Not an error: ``period`` then only documents the months.
+        return _Plan([], [])
+
+    note_item, prepaid_counterparty, problem = _note_item(source, bool(prepaid_months))
+    if problem is not None:
+        return fail(problem)
+    if _left_out_under_k2(lines, settings):
+        return _Plan([], [])
+
+    make = _entry_maker(source, link)
     generated: list[Transaction] = []
     if prepaid_months:
         generated.extend(_prepaid(lines, prepaid_months, prepaid_counterparty or "", accounts, source, make))
     for year in accrued_years:
-        generated.extend(_accrued(lines, year, note_row, settings, accounts, make))
-    return _Plan(generated, messages)
+        generated.extend(_accrued(lines, year, note_item, settings, accounts, make))
+    return _Plan(generated, [])
 
 
 def _prepaid_account(line: _Line, accounts: AccrualAccounts) -> str:
