@@ -264,3 +264,32 @@ def test_an_unwritable_output_is_said_not_raised(tmp_path: Path, capsys) -> None
     assert "kan inte skrivas" in capsys.readouterr().err
     assert cli.main(["sie", "export", "--year", "2022", "-o", str(tmp_path / "finns-inte" / "x.se")], io.StringIO()) == 2
     assert "kan inte skrivas" in capsys.readouterr().err
+
+
+
+_NAMED = '#KONTO 143010 "Kundfordran"\n#KONTO 2621 "Moms"\n'
+
+
+@pytest.mark.parametrize(("first_chart", "second_chart"), [("", _NAMED), (_NAMED, "")])
+def test_into_reuses_accounts_an_earlier_import_opened_without_a_name_or_with_a_long_number(
+        tmp_path: Path, first_chart: str, second_chart: str) -> None:
+    # A 4I file may name no accounts (leaf "2621"), another program numbers with six digits ("143010-Kundfordran"):
+    # importing the next file into those books reuses them instead of opening them twice.
+    def sie_file(chart: str, number: int) -> bytes:
+        return _bytes(f'#FLAGGA 0\n#FORMAT PC8\n#SIETYP 4\n#FNAMN "Ett AB"\n{chart}'
+                      f'#VER K {number} 2022011{number} "Försäljning"\n{{\n   #TRANS 143010 {{}} 100.00\n'
+                      '   #TRANS 2621 {} -100.00\n}\n')
+    first = tmp_path / "forsta.si"
+    first.write_bytes(sie_file(first_chart, 1))
+    books = tmp_path / "main.beancount"
+    assert cli.main(["sie", "import", str(first), "-o", str(books)], io.StringIO()) == 0
+    second = tmp_path / "andra.si"
+    second.write_bytes(sie_file(second_chart, 2))
+    target = tmp_path / "andra.beancount"
+    out = io.StringIO()
+    assert cli.main(["sie", "import", str(second), "--into", str(books), "-o", str(target)], out) == 0
+    assert "1 verifikationer, 0 nya konton" in out.getvalue()
+    with books.open("a", encoding="utf-8") as handle:
+        handle.write('include "andra.beancount"\n')
+    _, errors, _ = loader.load_file(str(books))
+    assert errors == [], [error.message for error in errors]

@@ -54,7 +54,7 @@ from beancount.core.data import Balance, Directive, Open, Posting, Transaction
 from beancount.parser import options as options_lib
 from beancount.parser import printer
 
-from bergslaget_plugins.chart import NAME_KEY, bas_number
+from bergslaget_plugins.chart import NAME_KEY
 from bergslaget_plugins.generated import VERIFICATION_KEY
 from bergslaget_plugins.markup import neutralise
 from bergslaget_plugins.sie.check import (
@@ -126,6 +126,17 @@ def _number_key(number: str) -> str:
     return stripped.lstrip("0") or "0" if stripped.isdigit() else stripped
 
 
+_NUMBER_LEAF = re.compile(r"^(\d+)(?:-|$)")
+
+
+def account_number(account: str) -> str | None:
+    """The account number leading the last component, as an import writes it: ``1930`` of
+    ``Assets:1930-Företagskonto``, also ``2621`` (a file without the account's name) and ``143010`` of
+    ``Assets:143010-Kundfordran`` (a program numbering with more than four digits)."""
+    match = _NUMBER_LEAF.match(account.rsplit(":", 1)[-1])
+    return match.group(1) if match else None
+
+
 def existing_books(entries: Iterable[Directive], options: Mapping[str, Any]) -> ExistingBooks:
     """Accounts by BAS number and verification ids of loaded books."""
     accounts: dict[str, str] = {}
@@ -135,7 +146,7 @@ def existing_books(entries: Iterable[Directive], options: Mapping[str, Any]) -> 
     for entry in entries:
         if isinstance(entry, Open):
             opened.add(entry.account)
-            number = bas_number(entry.account)
+            number = account_number(entry.account)
             if number is not None:
                 accounts.setdefault(number, entry.account)
         elif isinstance(entry, Transaction):
