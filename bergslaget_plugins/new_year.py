@@ -123,12 +123,19 @@ def _fee_inputs(entries: Sequence[Directive], year: int) -> str:
     if rule.indexation == "KPI" and rule.year < year and (year - 1) not in register.kpi:
         lines += ["", f"; KPI-årsmedeltal {year - 1} (SCB, 1980=100) för indexeringen:",
                   f'; {year - 1}-12-31 custom "kpi" ÅRSMEDELTAL', ';   kalla: "SCB"']
-    lines += ["", f"; Folkmängd per {basis} för varje medlemskommun (SCB):"]
     codes = sorted({(m.municipality_code, m.name) for m in register.members
                     if m.municipality_code and m.is_member_on(invoice_date)})
-    for code, name in codes:
-        lines += [f'; {basis} custom "folkmängd" "{code}" ANTAL', f';   kommun: "{name}"']
-    return "\n".join(lines) + "\n"
+    present = [name for code, name in codes if (code, basis) in register.population]
+    missing = [(code, name) for code, name in codes if (code, basis) not in register.population]
+    if present:
+        lines += ["", f"; Folkmängd per {basis} finns redan i böckerna för: {', '.join(present)}."]
+    if missing:
+        lines += ["", f"; Folkmängd per {basis} för varje medlemskommun som saknar den (SCB):"]
+    for code, name in missing:
+        lines += [f'; {basis} custom "folkmängd" "{code}" ANTAL', f';   kommun: "{name}"',
+                  f';   kalla: "SCB, folkmängd {basis}"']
+    return "\n".join(textwrap.fill(line, width=92, subsequent_indent="; ") if line.startswith("; Folkmängd") else line
+                     for line in lines) + "\n"
 
 
 def _draft_budget(entries: Sequence[Directive], year: int) -> str:

@@ -105,6 +105,35 @@ def test_year_open_prepares_the_year_and_the_books_stay_clean(books, books_copy)
     assert build_annual_report(entries, options, 2022) == build_annual_report(original_entries, original_options, 2022)
 
 
+def test_the_fee_basis_template_asks_only_for_missing_figures_and_filled_in_the_fees_follow(books_copy):
+    """Found in the acceptance audit: avgiftsunderlag.beancount asked for every municipality's
+    population, also the ten the register already holds per 2022-12-31, so filling in every
+    line as the README says made bean-check fail ("redan angiven"); and it had no source line."""
+    assert run_bergslaget("year", "open", "2023", str(books_copy)).returncode == 0
+    path = books_copy.parent / "2023" / "avgiftsunderlag.beancount"
+    template = path.read_text(encoding="utf-8")
+    asked = [line for line in template.splitlines() if line.startswith('; 2022-12-31 custom "folkmängd"')]
+    assert len(asked) == 14 and not any('"1760"' in line for line in asked)  # Storfors is in the register
+    assert "Storfors kommun" in template  # named as already there
+    # The accountant fills in every line the template asks for, as the README says.
+    filled, in_entry = [], False
+    for line in template.splitlines():
+        if line.startswith('; 2022-12-31 custom "folkmängd"'):
+            filled.append(line[2:].replace("ANTAL", "10000"))
+            in_entry = True
+        elif in_entry and line.startswith(";   "):
+            filled.append(line[2:])  # the entry's metadata lines
+        else:
+            filled.append(line)
+            in_entry = False
+    path.write_text("\n".join(filled) + "\n", encoding="utf-8")
+    assert 'kalla: "SCB' in path.read_text(encoding="utf-8")
+    add_file(books_copy, "2023/bank.beancount", BANK_FEE_2023 + BANK_FEE_2023.replace("01-10", "02-15").replace("A1", "A2"))
+    entries, errors, _ = loader.load_file(str(books_copy))
+    assert errors == []
+    assert len({e.meta.get("ver") for e in entries if getattr(e, "meta", {}).get("avgiftsar") == 2023}) == 26
+
+
 def test_year_open_twice_changes_nothing_and_never_overwrites(books_copy):
     assert run_bergslaget("year", "open", "2023", str(books_copy)).returncode == 0
     folder = books_copy.parent / "2023"
