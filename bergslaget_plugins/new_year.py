@@ -213,10 +213,23 @@ def _year_end_checklist(entries: Sequence[Directive], options: Mapping[str, Any]
              '; har ingen anställd semesterlöneskuld, skriv skuld: 0):']
     for name in employees:
         lines += [f'; {year}-12-31 custom "{HOLIDAY_PAY_TYPE}" "{name}"', ";   sparade_dagar: DAGAR", ";   dagsats: KRONOR"]
+    _, previous_earnings = earnings_accounts(options)
     lines += ["", f"; Avstämning av varje balanskonto vid årets slut (utgående balans {year}):"]
     for account in balance_accounts:
+        if account == previous_earnings:
+            lines += _earnings_balance_note(account, year)
         lines.append(f"; {year + 1}-01-01 balance {account}  SALDO SEK")
     return "\n".join(lines) + "\n"
+
+
+def _earnings_balance_note(account: str, year: int) -> list[str]:
+    """What the balance of the earnings account is in the books: the sum of its own verifications
+    (the annual meetings' dispositions), not the result shown by Fava or the trial balance."""
+    query = f"SELECT sum(position) WHERE account = '{account}' AND date < {year + 1}-01-01"
+    return [f"; {account.split(':')[-1]}: skriv saldot i böckerna, summan av verifikationerna på kontot (årsmötenas",
+            "; dispositioner). Årens resultat står kvar på resultatkontona och räknas inte in, så Favas",
+            "; balansräkning och råbalansen visar andra belopp. Saldot ger:",
+            f'; bean-query ledger/main.beancount "{query}"']
 
 
 def _open_balance_accounts(entries: Sequence[Directive], chart: Any) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from beancount import loader
+from beanquery.query import run_query
 
 from bergslaget_plugins.statements import build_annual_report
 from conftest import REPOSITORY
@@ -132,6 +133,28 @@ def test_the_fee_basis_template_asks_only_for_missing_figures_and_filled_in_the_
     entries, errors, _ = loader.load_file(str(books_copy))
     assert errors == []
     assert len({e.meta.get("ver") for e in entries if getattr(e, "meta", {}).get("avgiftsar") == 2023}) == 26
+
+
+def test_the_year_end_template_says_which_balance_the_earnings_account_has(books_copy):
+    """Found in the acceptance audit: the year-end template asked for a balance of 2069 like any
+    account, but the trial balance shows UB 0 and Fava the year's result, while the books hold
+    the sum of the dispositions (-697 578 at the end of 2023); an accountant reconciling 2069
+    with the trial balance made bean-check fail. The template now says what to write and how."""
+    assert run_bergslaget("year", "open", "2023", str(books_copy)).returncode == 0
+    template = (books_copy.parent / "2023" / "bokslut.beancount").read_text(encoding="utf-8")
+    lines = template.splitlines()
+    at = lines.index("; 2024-01-01 balance Equity:2069-Årets-resultat  SALDO SEK")
+    command = lines[at - 1]
+    assert command.startswith("; bean-query ledger/main.beancount ")
+    the_query = command.split('"', 1)[1].rsplit('"', 1)[0]
+    entries, errors, options = loader.load_file(str(books_copy))
+    assert errors == []
+    _, rows = run_query(entries, options, the_query)
+    balance = rows[0][0].get_currency_units("SEK").number
+    assert balance == -697578  # A53 (-424 259) and the prepared disposition of 2022 (-273 319)
+    add_file(books_copy, "2023/bokslut.beancount", f"\n2024-01-01 balance Equity:2069-Årets-resultat  {balance} SEK\n")
+    _, errors, _ = loader.load_file(str(books_copy))
+    assert errors == []
 
 
 def test_year_open_twice_changes_nothing_and_never_overwrites(books_copy):
