@@ -1,6 +1,7 @@
 """``bergslaget lock [LEDGER] --year YEAR``: lock a closed financial year.
 
-Writes the year's record (:mod:`bergslaget_plugins.locking`) to ``YEAR/las.beancount``
+Writes the year's record (:mod:`bergslaget_plugins.locking`: the verifications' digests and
+the annual report's figures, :mod:`bergslaget_plugins.locked_figures`) to ``YEAR/las.beancount``
 beside the main file and names it as the end of the lock chain in the main file; from
 then on the ``lock_check`` plugin makes bean-check fail on any change to the year.
 
@@ -26,6 +27,7 @@ from beancount.parser import printer
 
 from bergslaget_plugins.books import BooksHaveErrors, load_books
 from bergslaget_plugins.fiscal import year_end_directives
+from bergslaget_plugins.locked_figures import report_figures
 from bergslaget_plugins.locking import (
     CHAIN_END_TYPE,
     chain_end_text,
@@ -34,6 +36,7 @@ from bergslaget_plugins.locking import (
     record_text,
     verification_digest,
 )
+from bergslaget_plugins.statements import ReportError, build_annual_report
 from bergslaget_plugins.typesetting import write_atomically
 from bergslaget_plugins.year_check import TO_DO, year_checklist
 
@@ -93,7 +96,11 @@ def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
     covered = covered_verifications(entries, previous.year if previous else None, year)
     old_record = state.records.get(year)
     digests = {key: verification_digest(entry) for key, entry in covered.items()}
-    text, digest = record_text(year, today, previous, len(state.unlocks.get(year, ())), digests)
+    try:
+        figures = report_figures(build_annual_report(entries, options, year))
+        text, digest = record_text(year, today, previous, len(state.unlocks.get(year, ())), digests, figures)
+    except (ReportError, ValueError) as error:
+        raise LockRefused(f"Räkenskapsåret {year} kan inte låsas: årsredovisningen kan inte låsas:\n  {error}") from error
 
     record_path = ledger.parent / str(year) / RECORD_FILE_NAME
     chain_path = ledger
@@ -150,7 +157,8 @@ def print_lock(args: argparse.Namespace, out: TextIO) -> int:
     written = lock_year(args.ledger, args.year, datetime.date.today())
     out.write(f"Räkenskapsåret {written.year} är låst: {written.verifications} verifikationer i {written.record}.\n"
               f"Årets kontrollsumma (skriv in den i protokollet eller revisionsberättelsen):\n  {written.digest}\n"
-              "Från och med nu vägrar bean-check varje ändring av årets verifikationer.\n")
+              "Från och med nu vägrar bean-check varje ändring av årets verifikationer och av "
+              "årsredovisningens siffror.\n")
     return 0
 
 

@@ -10,6 +10,8 @@ chained to the record of the previous locked year; and it names the end of the c
       foregaende: "9b2c…"
       verifikationer: 250
       upplasningar: 0
+    2026-04-10 custom "låst siffra" 2022 "Balansräkning" "Kundfordringar" 0
+    …
     2026-04-10 custom "låst verifikation" 2022 "A1" 2022 "1f0e…"
     …
     2026-04-10 custom "låskedja" 2022 "5d41…"
@@ -26,8 +28,16 @@ does. The record of a year covers the verifications dated after the previous loc
 year (from the beginning of the books for the first one, so the opening balance is
 locked with the first year) up to the year's last day.
 
+The record also holds the year's annual report as published: every row of the
+resultaträkning, the balansräkning and each note, its label and its whole-krona figure
+for the year (``låst siffra``, from :func:`bergslaget_plugins.statements.build_annual_report`,
+the same as ``bergslaget report``). The verifications do not decide the report alone:
+the chart's mapping (``rad``/``notrad`` on ``open``, ``custom "rapportrad"``) and the
+earnings options do too, and :mod:`bergslaget_plugins.locked_figures` compares the
+report of each locked year, computed again at every load, with these figures.
+
 The year's digest covers the year, the previous record's digest, the number of
-unlocks and every verification digest: editing the record itself shows. Deleting a
+unlocks, every verification digest and every recorded figure: editing the record itself shows. Deleting a
 record shows too: the next year's record names it as its predecessor, and the chain's
 end in ``main.beancount`` names the last one; removing the chain's end while records
 exist is an error. (Deleting every trace, the records and the chain's end, is a visible
@@ -63,6 +73,7 @@ from bergslaget_plugins.verification_numbers import is_verification, parse_verif
 
 YEAR_RECORD_TYPE = "låst år"
 VERIFICATION_RECORD_TYPE = "låst verifikation"
+FIGURE_RECORD_TYPE = "låst siffra"
 CHAIN_END_TYPE = "låskedja"
 UNLOCK_TYPE = "upplåst år"
 PREVIOUS_YEAR_KEY = "foregaende_ar"
@@ -153,10 +164,16 @@ def verification_digest(entry: Transaction) -> str:
 VerificationKey = tuple[int, str]  # (the verification's year, its id): (2022, "A12")
 
 
-def year_digest(year: int, previous: str, unlocks: int, digests: Mapping[VerificationKey, str]) -> str:
-    """sha256 of the year, the previous record's digest, the unlock count and every verification digest."""
+FigureKey = tuple[str, str]  # (the table's title, the row's label): ("Balansräkning", "Kundfordringar")
+
+
+def year_digest(year: int, previous: str, unlocks: int, digests: Mapping[VerificationKey, str],
+                figures: Mapping[FigureKey, Decimal]) -> str:
+    """sha256 of the year, the previous record's digest, the unlock count, every verification
+    digest and every figure of the year's annual report."""
     content = {"ar": year, "foregaende": previous, "upplasningar": unlocks,
-               "verifikationer": [[key[0], key[1], digests[key]] for key in sorted(digests)]}
+               "verifikationer": [[key[0], key[1], digests[key]] for key in sorted(digests)],
+               "siffror": [[key[0], key[1], _canonical_number(figures[key])] for key in sorted(figures)]}
     return hashlib.sha256(_dumps(content).encode("utf-8")).hexdigest()
 
 
@@ -188,10 +205,13 @@ class YearRecord:
     unlocks: int
     entry: Custom
     verifications: dict[VerificationKey, tuple[str, Custom]] = field(default_factory=dict)
+    #: The year's annual report as locked: (table, row) → (whole kronor, the ``låst siffra`` directive).
+    figures: dict[FigureKey, tuple[Decimal, Custom]] = field(default_factory=dict)
 
     def recomputed_digest(self) -> str:
         return year_digest(self.year, self.previous, self.unlocks,
-                           {key: digest for key, (digest, _) in self.verifications.items()})
+                           {key: digest for key, (digest, _) in self.verifications.items()},
+                           {key: figure for key, (figure, _) in self.figures.items()})
 
 
 @dataclass
@@ -228,6 +248,7 @@ def read_lock_state(entries: Iterable[Directive]) -> tuple[LockState, list[LockE
     errors: list[LockError] = []
     records: dict[int, YearRecord] = {}
     verification_directives: list[Custom] = []
+    figure_directives: list[Custom] = []
     unlocks: dict[int, list[Custom]] = defaultdict(list)
     chain_end: Custom | None = None
     for entry in entries:
@@ -253,6 +274,8 @@ def read_lock_state(entries: Iterable[Directive]) -> tuple[LockState, list[LockE
                                        str(entry.meta.get(PREVIOUS_DIGEST_KEY, "")), count, unlock_count, entry)
         elif entry.type == VERIFICATION_RECORD_TYPE:
             verification_directives.append(entry)
+        elif entry.type == FIGURE_RECORD_TYPE:
+            figure_directives.append(entry)
         elif entry.type == UNLOCK_TYPE:
             year = _int(values[0]) if len(values) == 1 else None
             reason = entry.meta.get(REASON_KEY)
@@ -280,7 +303,30 @@ def read_lock_state(entries: Iterable[Directive]) -> tuple[LockState, list[LockE
             errors.append(LockError(entry.meta, f"Låspost för en verifikation men ingen för räkenskapsåret {year}", entry))
             continue
         record.verifications[(verification_year, values[1])] = (values[3], entry)
+    errors += _read_figures(figure_directives, records)
     return LockState(records, dict(unlocks), chain_end), errors
+
+
+def _read_figures(directives: Iterable[Custom], records: Mapping[int, YearRecord]) -> list[LockError]:
+    errors: list[LockError] = []
+    for entry in directives:
+        values = _values(entry)
+        year = _int(values[0]) if len(values) == 4 else None
+        if (year is None or not isinstance(values[1], str) or not isinstance(values[2], str)
+                or not isinstance(values[3], Decimal)):
+            errors.append(LockError(entry.meta, f'Ogiltig låspost: custom "{FIGURE_RECORD_TYPE}" ÅR "TABELL" "RAD" BELOPP',
+                                    entry))
+            continue
+        record = records.get(year)
+        if record is None:
+            errors.append(LockError(entry.meta, f"Låspost för en siffra men ingen för räkenskapsåret {year}", entry))
+            continue
+        key = (values[1], values[2])
+        if key in record.figures:
+            errors.append(LockError(entry.meta, f"Raden {values[2]} i {values[1]} {year} har redan en låspost", entry))
+            continue
+        record.figures[key] = (values[3], entry)
+    return errors
 
 
 # -- the check ----------------------------------------------------------------------------------------------
@@ -323,8 +369,14 @@ def _check_record(record: YearRecord, state: LockState, entries: Sequence[Direct
 
 
 def check_locks(entries: Sequence[Directive]) -> list[LockError]:
-    """Every error the lock directives and the locked years give."""
+    """Every error the lock directives and the locked years' verifications give."""
     state, errors = read_lock_state(entries)
+    return errors + check_lock_state(state, entries)
+
+
+def check_lock_state(state: LockState, entries: Sequence[Directive]) -> list[LockError]:
+    """The errors of the records read (:func:`read_lock_state`): unlocks, verifications, the chain."""
+    errors: list[LockError] = []
     for year, record in sorted(state.records.items()):
         unlock_count = len(state.unlocks.get(year, ()))
         if unlock_count < record.unlocks:
@@ -350,13 +402,14 @@ def check_locks(entries: Sequence[Directive]) -> list[LockError]:
 # -- writing a record ---------------------------------------------------------------------------------------
 
 def record_text(year: int, today: datetime.date, previous: YearRecord | None, unlocks: int,
-                digests: Mapping[VerificationKey, str]) -> tuple[str, str]:
-    """The text of ``las.beancount`` for ``year`` and the year's digest."""
+                digests: Mapping[VerificationKey, str], figures: Mapping[FigureKey, Decimal]) -> tuple[str, str]:
+    """The text of ``las.beancount`` for ``year`` and the year's digest (``figures`` in the report's order)."""
     previous_digest = previous.digest if previous else ""
-    digest = year_digest(year, previous_digest, unlocks, digests)
+    digest = year_digest(year, previous_digest, unlocks, digests, figures)
     lines = [
         f"; Låsning av räkenskapsåret {year}, skriven av bergslaget lock {today}. Ändra inte för hand:",
-        "; varje ändring av årets verifikationer, och av denna fil, gör att bean-check vägrar.",
+        "; varje ändring av årets verifikationer, av årsredovisningens siffror (t.ex. genom att ett konto",
+        "; flyttas till en annan rad) och av denna fil gör att bean-check vägrar.",
         "; Lås upp bara med en synlig post med skäl (se SYSTEMDOKUMENTATION.md).",
         "",
         f'{today} custom "{YEAR_RECORD_TYPE}" {year} "{digest}"',
@@ -364,9 +417,20 @@ def record_text(year: int, today: datetime.date, previous: YearRecord | None, un
     if previous:
         lines += [f"  {PREVIOUS_YEAR_KEY}: {previous.year}", f'  {PREVIOUS_DIGEST_KEY}: "{previous.digest}"']
     lines += [f"  {COUNT_KEY}: {len(digests)}", f"  {UNLOCKS_KEY}: {unlocks}", ""]
+    lines.append(f"; Årsredovisningen {year} som den låstes: varje rad och dess belopp för året, i hela kronor.")
+    for (table, label), figure in figures.items():
+        lines.append(f'{today} custom "{FIGURE_RECORD_TYPE}" {year} {_quoted(table)} {_quoted(label)} {_canonical_number(figure)}')
+    lines.append("")
     for (verification_year, ver), verification_digest_ in sorted(digests.items(), key=lambda item: _order(item[0])):
         lines.append(f'{today} custom "{VERIFICATION_RECORD_TYPE}" {year} "{ver}" {verification_year} "{verification_digest_}"')
     return "\n".join(lines) + "\n", digest
+
+
+def _quoted(text: str) -> str:
+    """A Beancount string; a label with a quote or a line break cannot be one and is refused."""
+    if '"' in text or "\n" in text or "\\" in text:
+        raise ValueError(f"Raden {text!r} kan inte skrivas i en låspost (citattecken, radbrytning eller \\)")
+    return f'"{text}"'
 
 
 def _order(key: VerificationKey) -> tuple[int, str, int]:
@@ -380,6 +444,8 @@ def chain_end_text(year: int, digest: str, today: datetime.date) -> str:
 
 __all__ = [
     "CHAIN_END_TYPE",
+    "FIGURE_RECORD_TYPE",
+    "FigureKey",
     "LockError",
     "LockState",
     "UNLOCK_TYPE",
@@ -388,6 +454,7 @@ __all__ = [
     "YearRecord",
     "canonical_verification",
     "chain_end_text",
+    "check_lock_state",
     "check_locks",
     "covered_verifications",
     "read_lock_state",

@@ -19,6 +19,7 @@ from conftest import LEDGER
 from ledgers import load
 
 BOOKS = LEDGER.parent
+YEAR_RECORD = 'custom "låst år"'
 
 
 def lock(main: Path, year: int) -> tuple[int, str]:
@@ -34,7 +35,14 @@ def messages(main: Path) -> list[str]:
 
 
 def lock_errors(main: Path) -> list[str]:
-    return [message for message in messages(main) if "låst" in message or "Lås" in message]
+    """The lock's errors about verifications and records (a locked figure's are :func:`figure_errors`)."""
+    return [message for message in messages(main)
+            if ("låst" in message or "Lås" in message) and ": Låst år " not in message]
+
+
+def figure_errors(main: Path) -> list[str]:
+    """The lock's errors about the locked years' annual report figures."""
+    return [message for message in messages(main) if ": Låst år " in message]
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +99,9 @@ def test_a_cost_account_changed_in_a_locked_year_is_refused_naming_the_verificat
     errors = lock_errors(books_copy)
     assert len(errors) == 1
     assert errors[0].startswith(f"leverantorsfakturor.beancount:{line_of(invoices, 'Lokalhyra januari 2022')}: Verifikation LF1 (2022) har ändrats")
+    # The cost moved from Hyror to Övriga omkostnader: both locked figures name the change.
+    changed = {re.search(r"raden (.+?) var", error).group(1) for error in figure_errors(books_copy)}
+    assert changed == {"Hyror", "Övriga omkostnader"}
 
 
 def test_a_text_changed_in_a_locked_year_is_refused(books_copy):
@@ -121,8 +132,9 @@ def test_a_verification_added_to_a_locked_year_is_refused(books_copy):
         file.write('\n2022-06-01 * "Kontorsbolaget" "Pennor"\n  ver: "LF48"\n  Expenses:6110-Kontorsmateriel  10 SEK\n'
                    '  Liabilities:2440-Leverantörsskulder  -10 SEK\n    motpart: "Kontorsbolaget"\n')
     errors = lock_errors(books_copy)
+    record = books_copy.parent / "2022" / "las.beancount"
     assert errors == [f"leverantorsfakturor.beancount:{line_of(invoices, 'Pennor')}: Verifikation LF48 (2022) har tillkommit "
-                      f"i det låsta räkenskapsåret 2022 (låspost {books_copy.parent / '2022' / 'las.beancount'}:5)"]
+                      f"i det låsta räkenskapsåret 2022 (låspost {record}:{line_of(record, YEAR_RECORD)})"]
 
 
 def test_a_removed_verification_is_refused_at_its_record(books_copy):
@@ -222,6 +234,83 @@ def test_the_chain_links_each_record_to_the_previous_one(locked_books):
     assert first.previous_year is None and first.previous == ""
     assert (second.previous_year, second.previous) == (2021, first.digest)
     assert first.recomputed_digest() == first.digest and second.recomputed_digest() == second.digest
+
+
+# -- the annual report's figures --------------------------------------------------------------------------
+
+def test_the_record_holds_every_figure_of_the_years_annual_report(locked_books):
+    from bergslaget_plugins.books import load_books
+    from bergslaget_plugins.statements import build_annual_report
+
+    record = (locked_books.parent / "2022" / "las.beancount").read_text(encoding="utf-8")
+    recorded = re.findall(r'custom "låst siffra" 2022 "([^"]+)" "([^"]+)" (-?\d+)', record)
+    entries, options = load_books(locked_books)
+    report = build_annual_report(entries, options, 2022)
+    expected = [(table.title, row.label, str(int(row.values[-1]))) for table in report.tables for row in table.rows
+                if row.kind != "rubrik"]
+    assert recorded == expected
+    # The published figures of 2022, as locked.
+    assert ("Balansräkning", "Övriga kortfristiga fordringar", "16061") in recorded
+    assert ("Resultaträkning", "Resultat", "-273319") in recorded
+
+
+def test_an_account_moved_to_another_report_line_is_refused_naming_each_changed_row(books_copy):
+    chart = books_copy.parent / "kontoplan.beancount"
+    edit(chart, '  namn: "Förutbetalda hyreskostnader"\n  rad: "Övriga kortfristiga fordringar"',
+         '  namn: "Förutbetalda hyreskostnader"\n  rad: "Kundfordringar"')
+    assert lock_errors(books_copy) == []  # no verification changed ...
+    errors = figure_errors(books_copy)  # ... but the published figures of 2022 did
+    record = books_copy.parent / "2022" / "las.beancount"
+    balance_row = '"Balansräkning" "Kundfordringar"'
+    assert (f"las.beancount:{line_of(record, balance_row)}: Låst år 2022: Balansräkning, raden Kundfordringar var 0, "
+            "är nu 16 061; bokför en rättelse i ett öppet år eller lås upp året synligt") in "\n".join(errors)
+    changed = {re.search(r"Låst år 2022: (.+?), raden (.+?) (?:var|fanns)", error).groups() for error in errors}
+    assert changed == {
+        ("Balansräkning", "Kundfordringar"), ("Balansräkning", "Övriga kortfristiga fordringar"),
+        ("Not 1 Kundfordringar", "Fastighets AB Hushagen"), ("Not 1 Kundfordringar", "Summa"),
+        ("Not 2 Övriga kortfristiga fordringar", "Fastighets AB Hushagen"),
+        ("Not 2 Övriga kortfristiga fordringar", "Summa"),
+    }
+    assert all(error.startswith("las.beancount:") and "/2022/" not in error.split(":")[0] for error in errors)
+    assert any("Övriga kortfristiga fordringar var 16 061, är nu 0" in error for error in errors)
+    assert any("raden Fastighets AB Hushagen fanns inte, är nu 16 061" in error for error in errors)
+    assert any("Not 2 Övriga kortfristiga fordringar, raden Fastighets AB Hushagen var 16 061, finns inte längre" in error
+               for error in errors)
+
+
+def test_a_mapping_change_that_changes_no_locked_figure_passes(books_copy):
+    chart = books_copy.parent / "kontoplan.beancount"
+    edit(chart, '2020-01-01 custom "rapportrad" "Intäkter" "Övriga intäkter"\n',
+         '2020-01-01 custom "rapportrad" "Intäkter" "Övriga intäkter"\n'
+         '2020-01-01 custom "rapportrad" "Intäkter" "Ränteintäkter"\n')
+    with chart.open("a", encoding="utf-8") as file:
+        file.write('\n2023-01-01 open Income:3910-Hyresintäkter SEK\n  namn: "Hyresintäkter"\n'
+                   '  rad: "Övriga intäkter"\n')
+    assert messages(books_copy) == []
+    from bergslaget_plugins.books import load_books
+    from bergslaget_plugins.statements import build_annual_report
+
+    entries, options = load_books(books_copy)  # the new line is in the locked year's report, with 0
+    assert build_annual_report(entries, options, 2022).income_statement.row("Ränteintäkter").values[-1] == 0
+
+
+def test_an_edited_figure_in_the_record_is_refused(books_copy):
+    record = books_copy.parent / "2022" / "las.beancount"
+    edit(record, '"Balansräkning" "Bank" 958543', '"Balansräkning" "Bank" 958544')
+    errors = lock_errors(books_copy) + figure_errors(books_copy)
+    assert any("Låsposten för 2022 har ändrats" in error for error in errors), errors
+    assert f"las.beancount:{line_of(record, '958544')}: Låst år 2022: Balansräkning, raden Bank var 958 544, är nu 958 543" \
+        in "\n".join(errors)
+
+
+def test_a_deleted_figure_in_the_record_is_refused(books_copy):
+    record = books_copy.parent / "2022" / "las.beancount"
+    text = record.read_text(encoding="utf-8")
+    record.write_text("".join(line for line in text.splitlines(keepends=True) if '"Balansräkning" "Bank"' not in line),
+                      encoding="utf-8")
+    errors = lock_errors(books_copy) + figure_errors(books_copy)
+    assert any("Låsposten för 2022 har ändrats" in error for error in errors), errors
+    assert any("Balansräkning, raden Bank fanns inte, är nu 958 543" in error for error in errors), errors
 
 
 # -- unlocking ----------------------------------------------------------------------------------------------
@@ -419,5 +508,5 @@ def test_the_system_documentation_names_every_rule_and_the_lock_directives():
     plugins = {line.split('"')[1].rsplit(".", 1)[-1] for line in main.splitlines() if line.startswith("plugin ")}
     named = {name.rsplit(".", 1)[-1] for name in RULES} | (plugins - {"rules"})
     assert named and all(f"`{name}`" in text for name in named), sorted(n for n in named if f"`{n}`" not in text)
-    for directive in ('custom "låst år"', 'custom "låst verifikation"', 'custom "låskedja"', 'custom "upplåst år"'):
+    for directive in ('custom "låst år"', 'custom "låst verifikation"', 'custom "låst siffra"', 'custom "låskedja"', 'custom "upplåst år"'):
         assert directive in text
