@@ -12,6 +12,7 @@ from beancount import loader
 
 from bergslaget_plugins import cli, roles
 from bergslaget_plugins.roles import ROLES, RoleMissingError, read_roles
+from conftest import LEDGER
 from ledgers import line_of
 
 PLUGIN_LINE = 'plugin "bergslaget_plugins.account_roles"'
@@ -147,3 +148,34 @@ def test_a_rule_missing_its_role_is_placed_at_the_rules_bundle_line(tmp_path) ->
     missing = [error for error in errors if "Inget konto har rollen" in error.message]
     assert missing and all(error.source["lineno"] == 2 for error in missing)
     assert 'rollen "semesterlöneskuld"' in missing[0].message
+
+
+def test_an_override_in_the_plugin_settings_reaches_plugins_importers_and_the_command(tmp_path) -> None:
+    """One resolved mapping: the account_roles settings give obs-konto another account, and
+    the books, the importers' configuration and `bergslaget roles` all use it."""
+    import shutil
+
+    from bergslaget_plugins.books import load_books
+    from importers.config import build_config
+
+    books = tmp_path / "ledger"
+    shutil.copytree(LEDGER.parent, books, ignore=shutil.ignore_patterns("inkorg"))
+    main = books / "main.beancount"
+    text = main.read_text(encoding="utf-8")
+    assert text.count(PLUGIN_LINE + "\n") == 1
+    main.write_text(
+        text.replace(PLUGIN_LINE + "\n", PLUGIN_LINE + " \"{'obs-konto': 'Liabilities:2998-OBS-konto-bank'}\"\n")
+        + '\n2020-01-01 open Liabilities:2998-OBS-konto-bank SEK\n  namn: "OBS-konto bank"\n'
+        '  rad: "Övriga kortfristiga skulder"\n  notrad: "OBS-konto"\n',
+        encoding="utf-8",
+    )
+    entries, options = load_books(main)
+    resolved, errors = read_roles(entries, options)
+    assert errors == []
+    assert resolved.account("obs-konto") == "Liabilities:2998-OBS-konto-bank"
+    swedbank, bgmax = build_config(main)[:2]
+    assert swedbank.suspense_account == bgmax.suspense_account == "Liabilities:2998-OBS-konto-bank"
+    out = io.StringIO()
+    assert cli.main(["roles", str(main)], out) == 0
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("obs-konto "))
+    assert "Liabilities:2998-OBS-konto-bank" in line and "main.beancount:" in line
