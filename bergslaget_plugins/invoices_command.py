@@ -23,14 +23,13 @@ the exit status is 2.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.atomic_file import create_atomically
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.fee_invoices import FeeInvoiceDocument, fee_invoice_documents
 from bergslaget_plugins.invoice_documents import invoice_document_name
@@ -74,20 +73,7 @@ def archive_copy(path: Path, content: bytes) -> ArchivedCopy:
     if path.exists():
         return ArchivedCopy(path, stored=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)
-        try:
-            os.link(temporary, path)  # fails if the copy appeared meanwhile: it is not replaced
-        except FileExistsError:
-            return ArchivedCopy(path, stored=False)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-    return ArchivedCopy(path, stored=True)
+    return ArchivedCopy(path, stored=create_atomically(path, content))
 
 
 def _invoices(args: argparse.Namespace, out: TextIO) -> int:

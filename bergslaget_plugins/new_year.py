@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any
 from beancount.core.data import Custom, Directive, Open, Transaction
 from beancount.parser import parser
 
+from bergslaget_plugins.atomic_file import create_atomically
 from bergslaget_plugins.budget import read_budgets
 from bergslaget_plugins.chart import BALANCE_SHEET, earnings_accounts, read_chart
 from bergslaget_plugins.fees import invoice_date_of, read_register
@@ -289,19 +289,5 @@ def write_new_files(plan: YearPlan) -> tuple[list[Path], list[Path]]:
     made: list[Path] = []
     kept: list[Path] = []
     for planned in plan.files:
-        if planned.path.exists():
-            kept.append(planned.path)
-            continue
-        descriptor, temporary = tempfile.mkstemp(dir=plan.folder, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(planned.text)
-            try:
-                os.link(temporary, planned.path)  # fails if the file appeared meanwhile: never overwrite
-            except FileExistsError:
-                kept.append(planned.path)
-                continue
-            made.append(planned.path)
-        finally:
-            os.unlink(temporary)
+        (made if create_atomically(planned.path, planned.text.encode("utf-8")) else kept).append(planned.path)
     return made, kept
