@@ -22,8 +22,11 @@ and each row that appeared with a figure other than 0 or disappeared::
 
 A row that appears with 0 (a new ``rapportrad`` for a line without accounts yet) changes
 no figure and passes; so does an account opened later. The report is computed only for
-locked years, once per load (:mod:`bergslaget_plugins.load_memo`: the Fava pages reuse it
-and its table of posting sums), so books without locks cost nothing more.
+locked years, all of them from one table of posting sums (the report's own,
+:func:`~bergslaget_plugins.statements.query_posting_totals`, summed once per load), so
+books without locks cost nothing more. (Not through :mod:`bergslaget_plugins.load_memo`:
+the plugin sees the list of entries before Beancount's own last plugins, not the list the
+loader returns, so nothing there could be reused.)
 """
 
 from __future__ import annotations
@@ -34,10 +37,15 @@ from typing import Any
 
 from beancount.core.data import Directive
 
-from bergslaget_plugins import load_memo
 from bergslaget_plugins.locking import UNLOCK_TYPE, FigureKey, LockError, LockState, YearRecord
 from bergslaget_plugins.money import format_kronor
-from bergslaget_plugins.statements import AnnualReport, ReportError
+from bergslaget_plugins.statements import (
+    AnnualReport,
+    PostingTotals,
+    ReportError,
+    build_annual_report,
+    query_posting_totals,
+)
 
 _CORRECTION_HINT = (f'; bokför en rättelse i ett öppet år eller lås upp året synligt (custom "{UNLOCK_TYPE}" med skäl) '
                     "och lås det igen")
@@ -80,10 +88,12 @@ def _changes(record: YearRecord, current: Mapping[FigureKey, Decimal]) -> list[L
 def check_locked_figures(state: LockState, entries: Sequence[Directive], options: Mapping[str, Any]) -> list[LockError]:
     """The changed figures of every locked year's annual report (none computed without locked years)."""
     errors: list[LockError] = []
+    totals: PostingTotals | None = None
     for year in state.locked_years():
         record = state.records[year]
+        totals = totals or query_posting_totals(entries, options)
         try:
-            report = load_memo.annual_report(entries, options, year)
+            report = build_annual_report(entries, options, year, totals)
         except ReportError as refusal:
             errors.append(LockError(record.entry.meta, f"Låst år {year}: årsredovisningen kan inte längre upprättas "
                                     f"({'; '.join(refusal.problems)}){_CORRECTION_HINT}", record.entry))
