@@ -17,6 +17,8 @@ repeated:
   peak resident memory of that process;
 - whole process: ``bergslaget report BOOKS --year 2022`` against ``bean-check BOOKS``
   (both with Beancount's load cache off), wall-clock time;
+- with ``--rules``: instead, each plugin, and each rule of the rules line, alone on the
+  loaded books without plugins (best of three), and the sort or placing after it;
 - Fava (sizes up to ``--fava-upto``): ``serve``'s app with Fava's test client; after a
   first request of every page (which computes the figures), each extension page and
   Fava's own ``api/income_statement`` data request, requested in turns, ``--requests``
@@ -195,6 +197,40 @@ for _ in range(int(sys.argv[2])):
 print(json.dumps({"first": first, "warm": times}))
 """
 
+RULE_TIMES = r"""
+import gc, importlib, json, re, sys, time
+from pathlib import Path
+from beancount import loader
+from beancount.core.data import entry_sortkey
+from bergslaget_plugins.books import collector_paused
+from bergslaget_plugins.rules import RULES, in_date_order
+loader.initialize(use_cache=False)
+with collector_paused():
+    entries, errors, options = loader.load_file(sys.argv[1])
+lines = [name for name in re.findall(r'^plugin "([^"]+)"', Path(sys.argv[2]).read_text(), re.M)]
+plugins = [rule for line in lines for rule in (RULES if line == "bergslaget_plugins.rules" else (line,))]
+times = []
+gc.disable()
+for name in plugins:
+    module = importlib.import_module(name)
+    function = getattr(module, module.__plugins__[0])
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        result, _ = function(entries, options)
+        best = min(best, time.perf_counter() - started)
+    started = time.perf_counter()
+    if name in RULES:
+        entries = in_date_order(entries, result)
+        placing = time.perf_counter() - started
+    else:
+        entries = result
+        entries.sort(key=entry_sortkey)
+        placing = time.perf_counter() - started
+    times.append((name, best, placing, name in RULES))
+print(json.dumps(times))
+"""
+
 _ENVIRONMENT = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"}
 
 
@@ -281,6 +317,22 @@ def measure(transactions: int, repeat: int, fava: bool, requests: int) -> dict[s
     return cells
 
 
+def rule_times(transactions: int) -> None:
+    """Each plugin of the books (each rule of the rules line) alone: best of three, in one process."""
+    with tempfile.TemporaryDirectory() as folder:
+        main = write_books(Path(folder), transactions)
+        times = _run_json([sys.executable, "-c", RULE_TIMES, str(plain_main_file(main)), str(main)])
+    print(f"\nEn plugin i taget, {transactions} transaktioner (bästa av tre, ms; sedan: Beancounts sortering "
+          "efter en egen plugin-rad, eller reglernas insortering av sina nya poster):\n")
+    print("| plugin | egen tid (ms) | sortering / insortering (ms) |")
+    print("|---|---:|---:|")
+    for name, own, placing, in_rules in times:  # type: ignore[attr-defined]
+        where = "rules: " if in_rules else ""
+        print(f"| {where}{name.rsplit('.', 1)[-1]} | {own * 1000:.0f} | {placing * 1000:.0f} |")
+    total = sum(own + placing for _, own, placing, _ in times)  # type: ignore[attr-defined]
+    print(f"| summa | {total * 1000:.0f} | |")
+
+
 def machine() -> str:
     """What the figures were measured on."""
     versions = ", ".join(f"{name} {importlib.metadata.version(name)}" for name in ("beancount", "beanquery", "fava"))
@@ -295,7 +347,14 @@ def main(arguments: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="körningar av varje jämförd laddning och process")
     parser.add_argument("--requests", type=int, default=10, help="anrop av varje Fava-sida")
     parser.add_argument("--fava-upto", type=int, default=100000, help="Fava mäts bara upp till så många transaktioner")
+    parser.add_argument("--rules", action="store_true", help="mät i stället varje plugin och regel för sig")
     args = parser.parse_args(arguments)
+    if args.rules:
+        print(f"Före: {machine()}")
+        for size in args.sizes:
+            rule_times(size)
+        print(f"\nEfter: {machine()}")
+        return
     print(f"Före: {machine()}", flush=True)
     columns = []
     for size in args.sizes:
