@@ -18,7 +18,8 @@ repeated:
 - whole process: ``bergslaget report BOOKS --year 2022`` against ``bean-check BOOKS``
   (both with Beancount's load cache off), wall-clock time;
 - with ``--rules``: instead, each plugin, and each rule of the rules line, alone on the
-  loaded books without plugins (best of three), and the sort or placing after it;
+  loaded books without plugins (best of three, without the settings of the plugin lines), and
+  the sort or placing after it;
 - Fava (sizes up to ``--fava-upto``): ``serve``'s app with Fava's test client; after a
   first request of every page (which computes the figures), each extension page and
   Fava's own ``api/income_statement`` data request, requested in turns, ``--requests``
