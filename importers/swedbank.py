@@ -227,6 +227,38 @@ def _parse_money(value: str, column: str, line: int, problems: list[Problem]) ->
     return amount
 
 
+def _statement_rows(
+    records: list[tuple[int, list[str]]], header_cells: tuple[str, ...], problems: list[Problem]
+) -> list[StatementRow]:
+    """The rows after the header; a row with the wrong number of fields, or a date or amount
+    that cannot be read, adds to ``problems``."""
+    rows: list[StatementRow] = []
+    for line, cells in records:
+        if len(cells) != len(header_cells):
+            what = "saknar fält (avklippt fil?)" if len(cells) < len(header_cells) else "har för många fält"
+            problems.append(Problem(line, f"raden {what}: {len(cells)} fält, ska vara {len(header_cells)}"))
+            continue
+        values = [cell.strip() for cell in cells]
+        names = header_cells
+        rows.append(
+            StatementRow(
+                line=line,
+                clearing=values[1],
+                account_number=values[2],
+                product=values[3],
+                currency=values[4],
+                booking_date=_parse_date(values[5], names[5], line, problems),
+                transaction_date=_parse_date(values[6], names[6], line, problems),
+                value_date=_parse_date(values[7], names[7], line, problems),
+                reference=values[8],
+                text=values[9],
+                amount=_parse_money(values[10], names[10], line, problems),
+                balance=_parse_money(values[11], names[11], line, problems),
+            )
+        )
+    return rows
+
+
 def parse_statement(text: str, path: str) -> Statement:
     """Read and check the rows; raise :class:`ImportFileError` listing every broken rule."""
     problems: list[Problem] = []
@@ -262,30 +294,7 @@ def parse_statement(text: str, path: str) -> Statement:
             )
         )
         raise ImportFileError(path, problems, "Kontoutdraget kan inte läsas")
-    rows: list[StatementRow] = []
-    for line, cells in records[1:]:
-        if len(cells) != len(header_cells):
-            what = "saknar fält (avklippt fil?)" if len(cells) < len(header_cells) else "har för många fält"
-            problems.append(Problem(line, f"raden {what}: {len(cells)} fält, ska vara {len(header_cells)}"))
-            continue
-        values = [cell.strip() for cell in cells]
-        names = header_cells
-        rows.append(
-            StatementRow(
-                line=line,
-                clearing=values[1],
-                account_number=values[2],
-                product=values[3],
-                currency=values[4],
-                booking_date=_parse_date(values[5], names[5], line, problems),
-                transaction_date=_parse_date(values[6], names[6], line, problems),
-                value_date=_parse_date(values[7], names[7], line, problems),
-                reference=values[8],
-                text=values[9],
-                amount=_parse_money(values[10], names[10], line, problems),
-                balance=_parse_money(values[11], names[11], line, problems),
-            )
-        )
+    rows = _statement_rows(records[1:], header_cells, problems)
     if not problems:
         problems += _consistency_problems(rows)
     if problems:
