@@ -11,6 +11,10 @@ and the Bankgiro import refuse them; bean-check says where::
       faktura: "2021101"
       ...
     kundfakturor.beancount:17: Fakturanummer 2021101 är redan bokfört (kundfakturor.beancount:6)
+
+A payment that clears several invoices (several ``^faktura-…`` links) must say on each
+posting on the receivables account (role ``kundfordringar``) which invoice it clears
+(``faktura:`` on the posting); otherwise the same pages cannot tell, and bean-check says so.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any, NamedTuple
 from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins.receivables import INVOICE_KEY, LINK_PREFIX, place
+from bergslaget_plugins.roles import RoleMissingError, read_roles
 
 __plugins__ = ("check_invoice_numbers",)
 
@@ -37,7 +42,19 @@ def check_invoice_numbers(
     """The entries unchanged, with an error for each invoice whose number an earlier invoice has."""
     first: dict[str, Transaction] = {}
     errors: list[InvoiceNumberError] = []
+    try:
+        receivables: str | None = read_roles(entries, options_map)[0].account("kundfordringar")
+    except RoleMissingError:
+        receivables = None
     for entry in entries:
+        if receivables is not None and isinstance(entry, Transaction) \
+                and sum(link.startswith(LINK_PREFIX) for link in entry.links) > 1:
+            for posting in entry.postings:
+                if posting.account == receivables and (posting.meta or {}).get(INVOICE_KEY) is None:
+                    errors.append(InvoiceNumberError(
+                        posting.meta or entry.meta,
+                        f"Verifikationen har flera fakturalänkar: konteringen på {receivables} ska ange sin faktura "
+                        f"med metadata faktura:", entry))
         if not isinstance(entry, Transaction) or entry.meta.get(INVOICE_KEY) is None:
             continue
         number = str(entry.meta[INVOICE_KEY])

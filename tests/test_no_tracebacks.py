@@ -138,3 +138,29 @@ def test_report_downloads_with_a_time_filter_they_cannot_use(served, endpoint, t
     response = client.get(f"/{slug}/extension/Arsredovisning/{endpoint}?time={time}")
     assert response.status_code == 409
     assert "Tidsfiltret" in response.get_data(as_text=True)
+
+
+def test_a_payment_of_two_invoices_without_saying_which_is_an_error_and_the_pages_answer(tmp_path):
+    payment = '''
+2022-03-20 * "Region Gävleborg" "Betalning av två fakturor" ^faktura-2022101 ^faktura-2022102
+  ver: "A900"
+  Assets:1930-Företagskonto  10 SEK
+  Assets:1510-Kundfordringar  -10 SEK
+    motpart: "Region Gävleborg"
+'''
+    folder = tmp_path / "ledger"
+    shutil.copytree(REPOSITORY / "ledger", folder)
+    bank = folder / "2022" / "bank.beancount"
+    text = bank.read_text(encoding="utf-8")
+    bank.write_text(text + payment, encoding="utf-8")
+    line = len(text.splitlines()) + 5  # the posting on 1510
+    _, errors, _ = loader.load_file(str(folder / "main.beancount"))
+    found = [e for e in errors if "flera fakturalänkar" in e.message]
+    assert found and found[0].source["lineno"] == line, [(e.source, e.message) for e in errors]
+    from bergslaget_plugins.serve import make_app
+
+    app = make_app(folder / "main.beancount")
+    client, slug = app.test_client(), app.config["LEDGERS"].first_slug()
+    for page in ("Medlemsavgifter", "Oversikt"):
+        response = client.get(f"/{slug}/extension/{page}/?time=2022")
+        assert response.status_code == 200 and "flera fakturalänkar" in response.get_data(as_text=True)
