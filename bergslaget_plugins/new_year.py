@@ -35,12 +35,14 @@ from beancount.core.data import Custom, Directive, Open, Transaction
 from beancount.parser import parser
 
 from bergslaget_plugins.atomic_file import create_atomically
+from bergslaget_plugins.board import AUDITOR_TYPE, BOARD_TYPE
 from bergslaget_plugins.budget import read_budgets
 from bergslaget_plugins.chart import BALANCE_SHEET, earnings_accounts, read_chart
 from bergslaget_plugins.fees import invoice_date_of, read_register
 from bergslaget_plugins.holiday_pay import FACT_TYPE as HOLIDAY_PAY_TYPE
 from bergslaget_plugins.money import format_kronor
 from bergslaget_plugins.rates import RATE_TYPE
+from bergslaget_plugins.report_texts import MANAGEMENT_REPORT_TYPE
 from bergslaget_plugins.roles import read_roles
 
 #: Metadata on a carried rate until the accountant confirms it.
@@ -232,6 +234,22 @@ def _earnings_balance_note(account: str, year: int) -> list[str]:
             f'; bean-query ledger/main.beancount "{query}"']
 
 
+def _annual_report_texts(entries: Sequence[Directive], options: Mapping[str, Any], year: int) -> str:
+    """The directive naming the year's förvaltningsberättelse, to fill in (see README, årsredovisningen)."""
+    meeting = _meeting_date(entries, options, year)
+    return "\n".join([
+        "; Styrelsens förvaltningsberättelse: skriv den i Markdown i forvaltningsberattelse.md i",
+        "; denna mapp och ta bort semikolonen:",
+        f'; {year}-12-31 custom "{MANAGEMENT_REPORT_TYPE}" "forvaltningsberattelse.md"',
+        "",
+        f"; Styrelsen och revisorn som årsmötet {year} väljer: en rad per person, daterad på årsmötet",
+        f"; (till dess gäller de som valdes tidigare, se {year - 1}/arsredovisning.beancount):",
+        f'; {meeting} custom "{BOARD_TYPE}" "NAMN"',
+        ';   roll: "ledamot"',
+        f'; {meeting} custom "{AUDITOR_TYPE}" "NAMN"',
+    ]) + "\n"
+
+
 def _open_balance_accounts(entries: Sequence[Directive], chart: Any) -> list[str]:
     accounts = []
     for entry in entries:
@@ -265,6 +283,7 @@ def plan_year(entries: Sequence[Directive], options: Mapping[str, Any], main: Pa
         "budget.beancount": _draft_budget(entries, year),
         "arsmote.beancount": _disposition(entries, options, year),
         "bokslut.beancount": _year_end_checklist(entries, options, year),
+        "arsredovisning.beancount": _annual_report_texts(entries, options, year),
     }
     files = tuple(PlannedFile(folder / name, _header(name, year) + ("\n" + special[name] if name in special else ""))
                   for name in sorted(names))

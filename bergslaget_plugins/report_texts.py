@@ -96,7 +96,10 @@ def read_report_texts(
     year_end = datetime.date(year, 12, 31)
     customs = [entry for entry in entries if isinstance(entry, Custom)]
     errors: list[ReportTextError] = []
-    missing = {"filename": "<årsredovisningens texter>", "lineno": 0}
+    # Where a missing text is to be named: the year's arsredovisning.beancount (made by year open).
+    year_file = root / str(year) / "arsredovisning.beancount"
+    missing = {"filename": str(year_file) if year_file.is_file() else "<årsredovisningens texter>",
+               "lineno": 1 if year_file.is_file() else 0}
 
     reports = [entry for entry in customs if entry.type == MANAGEMENT_REPORT_TYPE and entry.date.year == year]
     management_report = None

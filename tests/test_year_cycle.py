@@ -238,3 +238,23 @@ def test_year_open_prepares_no_second_disposition(books_copy):
     assert "finns redan i böckerna" in meeting and " ! " not in meeting
     _, errors, _ = loader.load_file(str(books_copy))
     assert errors == []
+
+
+def test_the_years_annual_report_texts_are_asked_for_where_they_go(books_copy):
+    """Found in the acceptance audit: the new year's arsredovisning.beancount was a header only,
+    and the document for 2023 refused naming '<årsredovisningens texter>:0', no file of the books.
+    Now the refusal names the year's file and the file holds the directive to fill in."""
+    assert run_bergslaget("year", "open", "2023", str(books_copy)).returncode == 0
+    folder = books_copy.parent / "2023"
+    refused = run_bergslaget("report", str(books_copy), "--year", "2023", "--format", "html", "-o", str(folder / "a.html"))
+    assert refused.returncode != 0 and not (folder / "a.html").exists()
+    assert f"{folder / 'arsredovisning.beancount'}:1: Förvaltningsberättelsen för 2023 saknas" in refused.stderr
+    texts = folder / "arsredovisning.beancount"
+    template = texts.read_text(encoding="utf-8")
+    directive = '2023-12-31 custom "förvaltningsberättelse" "forvaltningsberattelse.md"'
+    assert f"; {directive}" in template and '; 2023-05-12 custom "styrelse" "NAMN"' in template
+    texts.write_text(template.replace(f"; {directive}", directive), encoding="utf-8")
+    (folder / "forvaltningsberattelse.md").write_text("Styrelsen avger årsredovisning för 2023.\n", encoding="utf-8")
+    made = run_bergslaget("report", str(books_copy), "--year", "2023", "--format", "html", "-o", str(folder / "a.html"))
+    assert made.returncode == 0, made.stderr
+    assert "Styrelsen avger årsredovisning för 2023." in (folder / "a.html").read_text(encoding="utf-8")
