@@ -48,7 +48,7 @@ from bergslaget_plugins.organisation import read_organisation  # noqa: E402
 from bergslaget_plugins.roles import AccountRoles, RoleMissingError, read_roles  # noqa: E402
 from importers.bgmax import BgMaxImporter  # noqa: E402
 from importers.numbering import number_imported_verifications  # noqa: E402
-from importers.safe_commands import archive_command, extract_command  # noqa: E402
+from importers.safe_commands import archive_command, extract_command, identify_command  # noqa: E402
 from importers.sie import SieImporter  # noqa: E402
 from importers.swedbank import SwedbankImporter  # noqa: E402
 
@@ -127,7 +127,8 @@ def run(argv: list[str]) -> int:
         print(f"Importen kan inte köras: {error}", file=sys.stderr)
         return 1
     cli = beangulp.Ingest(importers, HOOKS).cli
-    # extract and archive are beangulp's, made safe for the books (importers/safe_commands.py).
+    # identify, extract and archive are beangulp's, made safe for the books (importers/safe_commands.py).
+    cli.add_command(identify_command, "identify")
     cli.add_command(extract_command, "extract")
     cli.add_command(archive_command, "archive")
     try:

@@ -1,4 +1,4 @@
-"""``bergslaget import extract`` and ``archive``: beangulp's commands, made safe for the books.
+"""``bergslaget import identify``, ``extract`` and ``archive``: beangulp's commands, made safe for the books.
 
 The steps are beangulp's (identify each file, extract, sort, de-duplicate, the hooks,
 print), with these differences:
@@ -142,6 +142,35 @@ def extract_command(ctx: Any, src: Sequence[str], output: str | None, existing: 
         write_atomically(Path(output), buffer.getvalue().encode("utf-8"))
 
 
+@click.command("identify")
+@click.argument("src", nargs=-1, type=click.Path(exists=True, resolve_path=True))
+@click.option("--failfast", "-x", is_flag=True, help="Sluta vid första felet.")
+@click.option("--verbose", "-v", is_flag=True, help="Visa kontot för varje fil.")
+@click.pass_obj
+def identify_command(ctx: Any, src: Sequence[str], failfast: bool, verbose: bool) -> None:
+    """Name the importer of each file; say why each other file is not imported (see the module docstring)."""
+    log = utils.logger(1 if verbose else 0)
+    errors = exceptions.ExceptionsTrap(log)
+    problems: list[tuple[str, str]] = []
+    for filename in _files(src, problems):
+        with errors:
+            log(f"* {filename}", nl=False)
+            importer = identify.identify(ctx.importers, filename)
+            if not importer:
+                log(" ... INTE IMPORTERAD")
+                problems.append((filename, why_not_recognised(Path(filename))))
+                continue
+            log(" ... OK", fg="green")
+            log(f"  {importer.name}")
+            if verbose:
+                log(f"  {importer.account(filename)}")
+        if failfast and (errors or problems):
+            break
+    _report(problems, log)
+    if errors or problems:
+        sys.exit(1)
+
+
 def move_without_overwriting(source: str, target: str) -> None:
     """Move ``source`` to ``target``; FileExistsError if ``target`` exists, at no moment replacing it."""
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -223,4 +252,4 @@ def archive_command(ctx: Any, src: Sequence[str], destination: str | None, overw
         sys.exit(1)
 
 
-__all__ = ["archive_command", "extract_command", "move_without_overwriting", "why_not_recognised"]
+__all__ = ["archive_command", "extract_command", "identify_command", "move_without_overwriting", "why_not_recognised"]

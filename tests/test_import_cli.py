@@ -250,11 +250,12 @@ def test_the_numbering_hook_skips_duplicates_and_counts_only_the_books() -> None
 def test_identify_names_the_importer_of_each_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bgmax_path, statement = day_files(tmp_path)
     (tmp_path / "anteckning.txt").write_text("inget för importen\n", encoding="utf-8")
-    assert run(["identify", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert f"* {statement} ... OK\n  importers.swedbank.SwedbankImporter" in out
-    assert f"* {bgmax_path} ... OK\n  importers.bgmax.BgMaxImporter" in out
-    assert f"* {tmp_path / 'anteckning.txt'}\n" in out
+    assert run(["identify", str(tmp_path)]) == 1  # a file that is not imported fails the run, as in extract
+    captured = capsys.readouterr()
+    assert f"* {statement} ... OK\n  importers.swedbank.SwedbankImporter" in captured.out
+    assert f"* {bgmax_path} ... OK\n  importers.bgmax.BgMaxImporter" in captured.out
+    assert f"* {tmp_path / 'anteckning.txt'} ... INTE IMPORTERAD\n" in captured.out
+    assert "ingen import känner igen filen" in captured.err
 
 
 def test_archive_files_documents_by_account_and_date(tmp_path: Path) -> None:

@@ -155,3 +155,23 @@ def test_a_cr_only_bgmax_file_is_reported_once_with_the_reason(tmp_path: Path, c
     assert run(["extract", "-e", str(books), str(cr_only)]) == 1
     err = capsys.readouterr().err
     assert "slutar bara med CR" in err and "filen är tom" not in err and "U+000D" not in err, err
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("tom.txt", b"", "tom"),
+    ("binar.txt", bytes(range(256)) * 4, "binär"),
+    ("stor.txt", b"01" + b" " * (8 * 1024 * 1024 + 10), "för stor"),
+])
+def test_identify_says_why_a_file_is_not_imported_and_exits_non_zero(tmp_path: Path, capsys, name, content,
+                                                                      words) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert run(["identify", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err and "SKIP" not in err, err
+
+
+def test_identify_names_the_importer_of_a_recognised_file(tmp_path: Path, capsys) -> None:
+    bgmax_path, _ = day_files(tmp_path)
+    assert run(["identify", str(bgmax_path)]) == 0
+    assert f"* {bgmax_path} ... OK\n  importers.bgmax.BgMaxImporter" in capsys.readouterr().out
