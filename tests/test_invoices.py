@@ -378,3 +378,19 @@ def test_fava_page_links_the_archived_copy_when_there_is_one(tmp_path, capsys):
     assert response.status_code == 200
     assert response.data == (ledger.parent / "dokument" / "Assets" / "1510-Kundfordringar"
                              / "2022-02-15.faktura-2022126.pdf").read_bytes()
+
+
+def test_the_readme_example_names_a_member_the_register_can_invoice():
+    # The README's "--member" example must work on the books as they are (a member without its
+    # organisation number is refused, so the example names one the register has a sourced number for).
+    from bergslaget_plugins.fees import read_register
+
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r'bergslaget invoices [^\n]*--member "([^"]+)"', readme)
+    assert examples
+    entries, _, _ = loader.load_file(str(LEDGER_FOLDER / "main.beancount"))
+    register, _ = read_register(entries)
+    members = {member.name: member for member in register.members}
+    for name in examples:
+        buyer, problem = invoice_recipients.read_recipient(members[name])
+        assert buyer is not None, problem
