@@ -180,7 +180,25 @@ def invoice_document(entries: Sequence[Directive], number: str, receivables: str
     chosen = next((document for document in documents if document.number == number), None)
     if chosen is not None:
         return chosen, []
-    return None, [f"{p.source.get('filename')}:{p.source.get('lineno')}: {p.message}" for p in problems]
+    return None, [located(problem) for problem in problems]
 
 
-__all__ = ["FeeBasis", "invoice_document", "FeeInvoiceDocument", "InvoiceDocumentError", "fee_invoice_documents"]
+def located(problem: Problem) -> str:
+    """``file:line: message``, as the command and the Fava page say a problem."""
+    return f"{problem.source.get('filename')}:{problem.source.get('lineno')}: {problem.message}"
+
+
+def refused_members(entries: Sequence[Directive]) -> dict[str, str]:
+    """The members whose invoices no document can be made for (the register lacks what an invoice
+    needs), each with why as ``file:line: message``."""
+    register, _ = read_register(entries)
+    refused: dict[str, str] = {}
+    for member in register.members:
+        buyer, recipient_error = read_recipient(member)
+        if buyer is None and recipient_error is not None:
+            refused[member.name] = located(recipient_error)
+    return refused
+
+
+__all__ = ["FeeBasis", "invoice_document", "FeeInvoiceDocument", "InvoiceDocumentError", "fee_invoice_documents", "located",
+           "refused_members"]

@@ -361,6 +361,23 @@ def test_fava_page_links_each_invoice_pdf_made_on_request(tmp_path):
     assert client.post(link).status_code in (401, 404, 405)  # read-only: nothing but GET
 
 
+
+def test_fava_page_says_why_a_member_gets_no_pdf_instead_of_a_dead_link(tmp_path):
+    from fava.application import create_app
+
+    ledger = copy_of_books(tmp_path, complete_register=False)  # the real register: 14 of 26 members sourced
+    app = create_app([str(ledger)], read_only=True, load=True)
+    client = app.test_client()
+    slug = app.config["LEDGERS"].first_slug()
+    page = client.get(f"/{slug}/extension/Medlemsavgifter/").get_data(as_text=True)
+    links = [link.replace("&amp;", "&") for link in re.findall(r'class="faktura-pdf" href="([^"]+)"', page)]
+    assert len(links) == 14
+    assert all(client.get(link).status_code == 200 for link in links[:2])
+    refusals = re.findall(r'<span class="faktura-saknas">Ingen PDF: ([^<]+)</span>', page)
+    assert len(refusals) == 12
+    assert any(re.search(r"medlemsregister\.beancount:\d+: Hofors kommun: .*organisationsnummer", text)
+               for text in refusals)
+
 def test_fava_page_links_the_archived_copy_when_there_is_one(tmp_path, capsys):
     from fava.application import create_app
 

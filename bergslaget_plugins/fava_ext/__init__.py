@@ -53,7 +53,7 @@ from bergslaget_plugins.annual_document import AnnualDocument, build_annual_docu
 from bergslaget_plugins.chart import RESULT_LABEL, SECTIONS_BY_TITLE, Chart
 from bergslaget_plugins.dashboards import ChartData, PageYear
 from bergslaget_plugins.fava_ext.fava_api import endpoint
-from bergslaget_plugins.fee_invoices import invoice_document
+from bergslaget_plugins.fee_invoices import invoice_document, refused_members
 from bergslaget_plugins.invoice_documents import archived_invoice_copies
 from bergslaget_plugins.invoice_pdf import invoice_pdf
 from bergslaget_plugins.money import format_kronor, format_swedish
@@ -504,10 +504,18 @@ class Medlemsavgifter(_Page, FavaExtensionBase):
             return None
         return self.fee_overview(period)
 
+    def _archived_copies(self) -> dict[str, str]:
+        return self.figures("archived invoice copies", lambda: archived_invoice_copies(self.ledger.all_entries))
+
+    def pdf_refusal(self, member: str, invoice_number: str) -> str | None:
+        """Why no PDF of the invoice can be made (``file:line: message``); None when there is one to link."""
+        if invoice_number in self._archived_copies():
+            return None
+        return self.figures("refused invoice members", lambda: refused_members(self.ledger.all_entries)).get(member)
+
     def pdf_url(self, invoice_number: str) -> str:
         """The archived copy of the invoice if there is one, else the PDF made on request."""
-        copies = self.figures("archived invoice copies", lambda: archived_invoice_copies(self.ledger.all_entries))
-        archived = copies.get(invoice_number)
+        archived = self._archived_copies().get(invoice_number)
         if archived is not None:
             return url_for("document", filename=archived)
         return f"{url_for('index')}extension/{self.name}/faktura?" + urlencode({"nummer": invoice_number})
