@@ -47,7 +47,7 @@ MORE_THAN_SOURCES = {
     # 11 accounts are used (3040, 3050 …) that the file's #KONTO records do not declare.
     "Exempelbolaget_SIE_110322_B_33.si": {"konto 3040 används men finns inte i kontoplanen"},
     # "#RAR 0" without its dates: the financial year is not given ("unusual layout" in SOURCES.md).
-    "BL0001_typ4I.SI": {"#RAR: räkenskapsårets början"},
+    "BL0001_typ4I.SI": {"#RAR: räkenskapsårets början saknas"},
     # "#KTYP DIFF" without a type, three #TRANS rows whose text quote is never closed, an account FEL never declared.
     "Sie4.se": {"#KTYP: kontotyp ''", "citattecknet stängs aldrig", "konto FEL används"},
     # 54 #KONTO names with an unescaped quote inside ("Fordringar hos leverant"r").

@@ -121,6 +121,11 @@ def test_character_sets_are_recognised_and_said() -> None:
      ["konto 5010", "finns inte i kontoplanen"]),
     (lambda text: text.replace("   #TRANS 3010 {} -100.00", "   #TRANS 3010 {} -100,00"), 24,
      ["oläslig post", "#TRANS", "-100,00"]),
+    # A field left out is said to be missing, not shown as Python's None (BL0001_typ4I.SI has "#RAR 0  ").
+    (lambda text: text.replace("#RAR 0 20220101 20221231", "#RAR 0  "), 5,
+     ["oläslig post", "#RAR", "räkenskapsårets början saknas"]),
+    (lambda text: text.replace("   #TRANS 3010 {} -100.00", "   #TRANS 3010 {}"), 24,
+     ["oläslig post", "#TRANS", "beloppet saknas"]),
 ])
 def test_each_defect_is_reported_at_its_line(change, line, words) -> None:
     findings = defects(check_document(read_sie_bytes(_sie(change(GOOD)), "f.se")))

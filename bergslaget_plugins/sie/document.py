@@ -136,13 +136,17 @@ class _FieldError(Exception):
 
 
 def _amount(value: str | None, what: str) -> Decimal:
-    if value is None or not _AMOUNT.match(value):
+    if value is None or value == "":
+        raise _FieldError(f"{what} saknas")
+    if not _AMOUNT.match(value):
         raise _FieldError(f"{what} {value!r} är inget belopp (siffror med decimalpunkt)")
     return Decimal(value)
 
 
 def _date(value: str | None, what: str) -> datetime.date:
-    if value is None or not _DATE.match(value):
+    if value is None or value == "":
+        raise _FieldError(f"{what} saknas")
+    if not _DATE.match(value):
         raise _FieldError(f"{what} {value!r} är inget datum (ÅÅÅÅMMDD)")
     try:
         return datetime.date(int(value[:4]), int(value[4:6]), int(value[6:]))
