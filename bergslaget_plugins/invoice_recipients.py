@@ -52,8 +52,7 @@ from typing import Any, NamedTuple
 from beancount.core.data import Directive
 
 from bergslaget_plugins.fees import Member
-from bergslaget_plugins.ocr import luhn_check_digit
-from bergslaget_plugins.organisation import PEPPOL_ID
+from bergslaget_plugins.organisation import PEPPOL_ID, has_valid_check_digit, organisation_number_problem
 
 #: Metadata keys an invoice needs, each with the Swedish word used in messages.
 REQUIRED_KEYS: Mapping[str, str] = {
@@ -70,7 +69,6 @@ ADDRESS_KEYS: Mapping[str, str] = {
 SWEDISH_ORGANISATION_NUMBER_SCHEME = "0007"
 ADDRESS_LINE_SEPARATOR = "|"
 
-_ORGANISATION_NUMBER = re.compile(r"^\d{6}-\d{4}$")
 _POSTCODE = re.compile(r"^\d{3} \d{2}$")
 
 
@@ -107,16 +105,6 @@ class InvoiceRecipient:
         return self.organisation_number.replace("-", "")
 
 
-def has_valid_check_digit(organisation_number: str) -> bool:
-    """True if the last digit is the modulus-10 check digit of the first nine (as Bolagsverket assigns them).
-
-    >>> has_valid_check_digit("212000-2239"), has_valid_check_digit("212000-2238")
-    (True, False)
-    """
-    digits = organisation_number.replace("-", "")
-    return len(digits) == 10 and digits.isdigit() and luhn_check_digit(digits[:9]) == int(digits[9])
-
-
 def _text(meta: Mapping[str, Any], key: str) -> str | None:
     value = meta.get(key)
     return value.strip() if isinstance(value, str) and value.strip() else None
@@ -135,10 +123,9 @@ def read_recipient(member: Member) -> tuple[InvoiceRecipient | None, RecipientEr
     if given and len(given) != len(ADDRESS_KEYS):
         problems.append("fakturaadressen är ofullständig: ange " + ", ".join(
             f"{word} ({key})" for key, word in ADDRESS_KEYS.items() if key not in given) + " eller ingen adress alls")
-    if not _ORGANISATION_NUMBER.match(organisation_number):
-        problems.append(f"organisationsnumret {organisation_number!r} ska skrivas NNNNNN-NNNN")
-    elif not has_valid_check_digit(organisation_number):
-        problems.append(f"organisationsnumret {organisation_number} har fel kontrollsiffra (skrivfel?)")
+    number_problem = organisation_number_problem(organisation_number)
+    if number_problem is not None:
+        problems.append(number_problem)
     if postal_code is not None and not _POSTCODE.match(postal_code):
         problems.append(f"postnumret {postal_code!r} ska skrivas NNN NN")
     peppol = _text(meta, "peppol") or f"{SWEDISH_ORGANISATION_NUMBER_SCHEME}:{organisation_number.replace('-', '')}"

@@ -46,6 +46,8 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive
 
+from bergslaget_plugins.ocr import luhn_check_digit
+
 ORGANISATION_TYPE = "förening"
 
 #: Metadata keys of the directive, each with the Swedish word used in messages.
@@ -108,8 +110,9 @@ def _from_directive(entry: Custom) -> tuple[Organisation | None, list[Organisati
                 if not isinstance(meta.get(key), str) or not str(meta.get(key)).strip()]
     if problems:
         return None, [OrganisationError(meta, "Föreningens uppgifter " + ", ".join(problems), entry)]
-    if not _ORGANISATION_NUMBER.match(meta["orgnr"]):
-        problems.append(f"organisationsnumret {meta['orgnr']!r} ska skrivas NNNNNN-NNNN")
+    number_problem = organisation_number_problem(meta["orgnr"])
+    if number_problem is not None:
+        problems.append(number_problem)
     if not _BANKGIRO.match(meta["bankgiro"]):
         problems.append(f"bankgironumret {meta['bankgiro']!r} ska skrivas NNN-NNNN eller NNNN-NNNN")
     peppol_id = meta.get("peppol")
@@ -132,6 +135,33 @@ def _from_directive(entry: Custom) -> tuple[Organisation | None, list[Organisati
     ), []
 
 
+def has_valid_check_digit(organisation_number: str) -> bool:
+    """True if the last digit is the modulus-10 check digit of the first nine (as Bolagsverket assigns them).
+
+    >>> has_valid_check_digit("212000-2239"), has_valid_check_digit("212000-2238")
+    (True, False)
+    """
+    digits = organisation_number.replace("-", "")
+    return len(digits) == 10 and digits.isdigit() and luhn_check_digit(digits[:9]) == int(digits[9])
+
+
+def organisation_number_problem(organisation_number: str) -> str | None:
+    """What is wrong with a Swedish organisation number as written in the books; None if nothing.
+
+    The same rule for the association's own number and its members' (a typo is caught by the check digit).
+
+    >>> organisation_number_problem("885501-2327") is None
+    True
+    >>> organisation_number_problem("885501-2328")
+    'organisationsnumret 885501-2328 har fel kontrollsiffra (skrivfel?)'
+    """
+    if not _ORGANISATION_NUMBER.match(organisation_number):
+        return f"organisationsnumret {organisation_number!r} ska skrivas NNNNNN-NNNN"
+    if not has_valid_check_digit(organisation_number):
+        return f"organisationsnumret {organisation_number} har fel kontrollsiffra (skrivfel?)"
+    return None
+
+
 def read_organisation(
     entries: Iterable[Directive], on: datetime.date | None = None
 ) -> tuple[Organisation | None, list[OrganisationError]]:
@@ -147,4 +177,5 @@ def read_organisation(
     return _from_directive(directives[-1])
 
 
-__all__ = ["ORGANISATION_TYPE", "PEPPOL_ID", "Organisation", "OrganisationError", "read_organisation"]
+__all__ = ["ORGANISATION_TYPE", "PEPPOL_ID", "Organisation", "OrganisationError", "has_valid_check_digit",
+           "organisation_number_problem", "read_organisation"]

@@ -57,3 +57,19 @@ def test_a_later_directive_replaces_an_earlier_from_its_date() -> None:
     entries, _, _ = loader.load_string(text)
     assert read_organisation(entries, on=datetime.date(2023, 6, 1))[0].name == "Gamla namnet"
     assert read_organisation(entries)[0].seat == "Ludvika"
+
+
+def test_a_typo_in_the_associations_organisation_number_is_caught_by_its_check_digit() -> None:
+    # The number goes into SIE #ORGNR and the invoices' seller and Peppol ids: the same rule as the members'.
+    entries, _, _ = loader.load_string("""
+2020-01-01 custom "förening" "Intresseföreningen Bergslaget"
+  orgnr: "885501-2372"
+  sate: "Borlänge"
+  adress: "Forskargatan 3"
+  postnummer: "781 70"
+  ort: "Borlänge"
+  bankgiro: "5844-9216"
+""")
+    facts, problems = read_organisation(entries)
+    assert facts is None
+    assert problems[0].source["lineno"] == 2 and "885501-2372 har fel kontrollsiffra" in problems[0].message
