@@ -293,3 +293,21 @@ def test_into_reuses_accounts_an_earlier_import_opened_without_a_name_or_with_a_
         handle.write('include "andra.beancount"\n')
     _, errors, _ = loader.load_file(str(books))
     assert errors == [], [error.message for error in errors]
+
+
+def test_into_refuses_another_organisations_file_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    # The books are Intresseföreningen Bergslaget's (forening.beancount); a file whose #ORGNR is another's is refused.
+    source = tmp_path / "annan.se"
+    source.write_bytes(_bytes(SIE_FILE.replace('#FNAMN "Ett AB"', '#FNAMN "Ett AB"\n#ORGNR 556000-0167')))
+    target = tmp_path / "annan.beancount"
+    main = Path(__file__).resolve().parent.parent / "ledger" / "main.beancount"
+    assert cli.main(["sie", "import", str(source), "--into", str(main), "-o", str(target)], io.StringIO()) == 1
+    error = capsys.readouterr().err
+    assert "Ett AB (#ORGNR 556000-0167)" in error and "885501-2327" in error
+    assert not target.exists()
+    # The association's own export goes in (everything already booked is skipped).
+    own = tmp_path / "egen.se"
+    assert cli.main(["sie", "export", str(main), "--year", "2022", "-o", str(own)], io.StringIO()) == 0
+    out = io.StringIO()
+    assert cli.main(["sie", "import", str(own), "--into", str(main), "-o", str(target)], out) == 0
+    assert "0 verifikationer, 0 nya konton" in out.getvalue()

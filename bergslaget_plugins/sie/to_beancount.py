@@ -57,6 +57,7 @@ from beancount.parser import printer
 from bergslaget_plugins.chart import NAME_KEY
 from bergslaget_plugins.generated import VERIFICATION_KEY
 from bergslaget_plugins.markup import neutralise
+from bergslaget_plugins.organisation import read_organisation
 from bergslaget_plugins.sie.check import (
     Finding,
     defects,
@@ -92,6 +93,8 @@ class ExistingBooks:
     first_transaction: datetime.date | None
     options: Mapping[str, Any]
     open_accounts: frozenset[str] = frozenset()
+    #: The books' own organisation number (``custom "förening"``), None when the books have none.
+    organisation_number: str | None = None
 
 
 _BEANCOUNT_DEFAULTS = options_lib.OPTIONS_DEFAULTS
@@ -157,7 +160,24 @@ def existing_books(entries: Iterable[Directive], options: Mapping[str, Any]) -> 
             parsed = parse_verification(entry.meta.get(VERIFICATION_KEY))
             if parsed is not None:
                 verifications.add((entry.date.year, parsed[0], str(parsed[1])))
-    return ExistingBooks(accounts, frozenset(verifications), first, options, frozenset(opened))
+    organisation, _ = read_organisation(entries)
+    return ExistingBooks(accounts, frozenset(verifications), first, options, frozenset(opened),
+                         organisation.organisation_number if organisation is not None else None)
+
+
+def _digits(organisation_number: str) -> str:
+    return "".join(character for character in organisation_number if character.isdigit())
+
+
+def _other_organisation(document: SieDocument, existing: ExistingBooks | None) -> str | None:
+    """Why the file is not these books' (another #ORGNR than the books' own); None when it is or either is unknown."""
+    if existing is None or not existing.organisation_number or not document.organisation_number:
+        return None
+    if _digits(document.organisation_number) == _digits(existing.organisation_number):
+        return None
+    return (f"filen är bokföringen för {document.company_name or 'ett annat företag'} (#ORGNR "
+            f"{document.organisation_number}), böckerna är organisationsnummer {existing.organisation_number}; "
+            "en annan organisations verifikationer läggs inte till")
 
 
 def _root_names(options: Mapping[str, Any] | None) -> RootNames:
@@ -377,6 +397,9 @@ def convert(document: SieDocument, findings: Sequence[Finding], existing: Existi
         raise ImportRefused([reason, *[finding.message for finding in found_defects]])
     if found_defects and not accept_defects:
         raise ImportRefused([finding.format(document.path) for finding in found_defects])
+    other_organisation = _other_organisation(document, existing)
+    if other_organisation is not None:
+        raise ImportRefused([other_organisation])
     vouchers = year_vouchers(document) if not found_defects else list(document.vouchers)
     first_day, last_day = _year_bounds(document, vouchers)
     first_day = min([first_day, *(voucher.date for voucher in vouchers)])
