@@ -323,9 +323,13 @@ def test_member_fees_page(client, slug):
     members = [row for row in rows[1:] if not row[0].startswith("Summa")]
     assert len(members) == 26
     assert rows[-1] == ["Summa (26 fakturor)", "", "", "", "", "1 029 060", "1 029 060", "0", ""]
-    assert shown.row("Medlemsavgifter 2022", "Storfors kommun") == [
-        "Storfors kommun", "2022126", "202212692", "2022-02-15", "2022-03-17", "15 268", "15 268", "0", "0",
-        "2022126.pdf"]
+    storfors = shown.row("Medlemsavgifter 2022", "Storfors kommun")
+    assert storfors[:9] == [
+        "Storfors kommun", "2022126", "202212692", "2022-02-15", "2022-03-17", "15 268", "15 268", "0", "0"]
+    # The register has no sourced organisation number for Storfors: the page says so instead of a PDF link.
+    assert storfors[9].startswith("Ingen PDF: ") and "medlemsregister.beancount:" in storfors[9]
+    assert "organisationsnummer" in storfors[9]
+    assert shown.row("Medlemsavgifter 2022", "Avesta kommun")[9] == "2022104.pdf"
     assert rows[0] == ["Medlem", "Faktura", "OCR-nummer", "Fakturadatum", "Förfallodatum", "Fakturerat", "Inbetalt",
                        "Obetalt", "Dagar förfallet", "Faktura som PDF"]
     invoice_link = next(cell.links[0] for cell in shown.tables["Medlemsavgifter 2022"][1] if cell.links)
