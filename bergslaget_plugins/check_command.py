@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bergslaget_plugins.books import load_books
+from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.csv_safety import csv_text
 from bergslaget_plugins.year_check import TO_DO, YearChecklist, checklist_rows, year_checklist
 
@@ -36,6 +37,7 @@ def checklist_as_text(checklist: YearChecklist, title: str) -> str:
 def print_checklist(args: argparse.Namespace, out: TextIO) -> int:
     main = Path(args.ledger)
     entries, options = load_books(main)
+    require_covered_year(entries, args.year)
     checklist = year_checklist(entries, options, args.year, main.resolve().parent)
     if args.format == "csv":
         out.write(csv_text(CSV_HEADER, list(checklist_rows(checklist))))

@@ -25,6 +25,7 @@ from beancount import loader
 
 from bergslaget_plugins import fiscal
 from bergslaget_plugins.books import BooksHaveErrors, default_ledger, load_books
+from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document
 from bergslaget_plugins.render import document_as_html, document_as_pdf, report_as_csv, report_as_text
 from bergslaget_plugins.statements import ReportError, build_annual_report
@@ -57,9 +58,7 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     year = fiscal.last_closed_year(entries) if args.year is None else args.year
     if year is None:
         raise ReportError(["Bokföringen har inga transaktioner"])
-    covered = fiscal.years_with_transactions(entries)
-    if year not in covered:
-        raise ReportError([f"Bokföringen omfattar {covered[0]}–{covered[-1]}; året {year} finns inte i den"])
+    require_covered_year(entries, year)
     content: str | bytes
     if args.format in ("html", "pdf"):
         document = build_annual_document(entries, options, year)

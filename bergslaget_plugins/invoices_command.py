@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 from bergslaget_plugins.atomic_file import create_atomically
 from bergslaget_plugins.books import load_books
+from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.fee_invoices import FeeInvoiceDocument, fee_invoice_documents
 from bergslaget_plugins.invoice_documents import invoice_document_name
 from bergslaget_plugins.invoice_pdf import invoice_pdf
@@ -78,6 +79,7 @@ def archive_copy(path: Path, content: bytes) -> ArchivedCopy:
 
 def _invoices(args: argparse.Namespace, out: TextIO) -> int:
     entries, options = load_books(args.ledger)
+    require_covered_year(entries, args.year)
     roles, _ = read_roles(entries, options)  # a missing role is an error of the books (account_roles plugin)
     receivables = roles.account("kundfordringar")
     documents, problems = fee_invoice_documents(entries, args.year, args.member, receivables)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bergslaget_plugins.books import load_books
+from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.journal import build_journal, journal_as_csv, journal_as_text
 
 
@@ -27,6 +28,7 @@ def iso_date(text: str) -> datetime.date:
 
 def print_journal(args: argparse.Namespace, out: TextIO) -> int:
     entries, _ = load_books(args.ledger)
+    require_covered_year(entries, args.year)
     journal = build_journal(entries, args.year, args.begin, args.end, args.series)
     out.write(journal_as_csv(journal) if args.format == "csv" else journal_as_text(journal))
     return 0

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bergslaget_plugins.books import load_books
+from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.general_ledger import build_general_ledger, ledger_as_csv, ledger_as_text
 
 
 def print_general_ledger(args: argparse.Namespace, out: TextIO) -> int:
     entries, options = load_books(args.ledger)
+    require_covered_year(entries, args.year)
     ledger = build_general_ledger(entries, options, args.year, args.account)
     out.write(ledger_as_csv(ledger) if args.format == "csv" else ledger_as_text(ledger))
     return 0

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bergslaget_plugins.books import load_books
+from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.general_ledger import build_general_ledger, trial_balance_as_text
 
 
 def print_trial_balance(args: argparse.Namespace, out: TextIO) -> int:
     entries, options = load_books(args.ledger)
+    require_covered_year(entries, args.year)
     out.write(trial_balance_as_text(build_general_ledger(entries, options, args.year)))
     return 0
 

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from bergslaget_plugins import fiscal
 from bergslaget_plugins.atomic_file import write_atomically
 from bergslaget_plugins.books import load_books
+from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.sie.check import Finding, check_document, defects
 from bergslaget_plugins.sie.document import SieDocument, read_sie_file
 from bergslaget_plugins.sie.to_beancount import ImportRefused, convert, existing_books
@@ -57,6 +58,7 @@ def export_command(args: argparse.Namespace, out: TextIO) -> int:
     year = args.year or fiscal.last_closed_year(entries)
     if year is None:
         raise ReportError(["Bokföringen har inga transaktioner"])
+    require_covered_year(entries, year)
     try:
         export = collect_export(entries, options, year, args.type, program_version=_program_version())
         text = render_sie(export)
