@@ -566,7 +566,26 @@ def test_bokslut_page_escapes_what_the_books_say(tmp_path):
     app = create_app([str(tmp_path / "ledger" / "main.beancount")], read_only=True, load=True)
     client = app.test_client()
     shown = get(client, f"/{app.config['LEDGERS'].first_slug()}/extension/Bokslut/?time=2022")
-    [finding] = [row[2] for row in shown.rows("Checklista 2022") if row[1] == "Bokslutsdirektiv"]
-    assert "alert(1)" in finding and "Årsbokslut" in finding  # shown as text (neutralised by the markup rule)
+    # The markup rule makes it an error of the books: the page refuses and names it, as text.
+    assert "Bokföringen har fel; rätta dem först" in shown.text and "bokslut.beancount:" in shown.text, shown.text
     raw = client.get(f"/{app.config['LEDGERS'].first_slug()}/extension/Bokslut/?time=2022").get_data(as_text=True)
-    assert "<script>alert(1)" not in raw and "Årsbokslut &amp; co" in raw
+    assert "<script>alert(1)" not in raw
+
+
+# -- Bokslut and Revision refuse books with errors and an unreadable time filter (issue 12) ----------------
+
+@pytest.mark.parametrize("page", ["Bokslut", "Revision"])
+def test_bokslut_and_revision_refuse_books_with_errors_naming_file_and_line(broken_client, page):
+    slug = broken_client.application.config["LEDGERS"].first_slug()
+    shown = get(broken_client, f"/{slug}/extension/{page}/?time=2022")
+    assert "Bokföringen har fel; rätta dem först" in shown.text
+    assert re.search(r"main\.beancount:\d+: ", shown.text), shown.text
+    assert not [title for title in shown.tables if title.startswith(("Checklista", "Råbalans"))]
+
+
+@pytest.mark.parametrize("page", ["Bokslut", "Revision"])
+def test_bokslut_and_revision_answer_an_unreadable_time_filter(client, page):
+    slug = client.application.config["LEDGERS"].first_slug()
+    response = client.get(f"/{slug}/extension/{page}/?time=2022-13")
+    assert response.status_code == 200
+    assert "Tidsfiltret '2022-13' kan inte läsas" in Page(response.get_data(as_text=True)).text

@@ -22,6 +22,8 @@ from bergslaget_plugins.year_check import YearChecklist, year_checklist
 class ChecklistPage:
     period: PageYear | None
     checklist: YearChecklist | None
+    #: Why there is no checklist: the books' errors (file:line) or an unreadable time filter.
+    problems: tuple[str, ...] = ()
 
 
 class Bokslut(_Page, FavaExtensionBase):
@@ -31,8 +33,10 @@ class Bokslut(_Page, FavaExtensionBase):
 
     def page(self) -> ChecklistPage:
         period = self.period()
+        if self.refusal():
+            return ChecklistPage(period, None, self.refusal())
         if period is None:
-            return ChecklistPage(None, None)
+            return ChecklistPage(None, None, ("Bokföringen har inga transaktioner.",))
         root = Path(self.ledger.beancount_file_path).resolve().parent
         checklist = self.figures(("year checklist", period.year), lambda: year_checklist(
             self.ledger.all_entries, self.ledger.options, period.year, root))

@@ -35,6 +35,7 @@ from bergslaget_plugins.load_memo import FIGURES
 from bergslaget_plugins.locking import YearRecord, read_lock_state
 from bergslaget_plugins.money import format_swedish
 from bergslaget_plugins.statements import ReportError
+from bergslaget_plugins.fava_ext import _Page
 from bergslaget_plugins.fava_ext.fava_api import endpoint, loaded_books
 
 VIEWS = {"rabalans": "Råbalans", "huvudbok": "Huvudbok", "verifikationer": "Verifikationslista"}
@@ -58,7 +59,7 @@ class RevisionPage:
         return tuple(sorted({v.series for v in self.journal.verifications})) if self.journal else ()
 
 
-class Revision(FavaExtensionBase):
+class Revision(_Page, FavaExtensionBase):
     """Revision: råbalans, huvudbok and verifikationslista of the chosen year."""
 
     report_title = "Revision"
@@ -93,6 +94,9 @@ class Revision(FavaExtensionBase):
 
     def page(self) -> RevisionPage:
         year, years, view, account, series = self._chosen()
+        refusal = self.refusal()  # the books' errors (file:line) or an unreadable time filter, as on the other pages
+        if refusal:
+            return RevisionPage(None, years, view, account, series, None, None, refusal)
         if year is None:
             return RevisionPage(None, years, view, account, series, None, None, ("Bokföringen har inga transaktioner.",))
         ledger = self._general_ledger(year)
