@@ -1,0 +1,149 @@
+"""The ledger examples in the plugin modules' docstrings (their ``::`` literal blocks) run.
+
+Each plugin module's docstring is the user's documentation and shows ledgers: an input
+ledger and what it "gives". Here every such example is loaded with Beancount's loader
+(the plugin line the docstring shows, plus the context named in ``EXAMPLES``: the
+accounts with their roles, which the docstring refers to rather than repeats) and the
+shown result must be among the loaded entries (date, narration, postings, metadata),
+so an example cannot drift from what the plugin does.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import os
+import textwrap
+from dataclasses import dataclass
+
+os.environ.setdefault("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
+
+import pytest
+from beancount import loader
+from beancount.core.data import Transaction
+from beancount.parser import parser
+
+OPTIONS = """\
+option "operating_currency" "SEK"
+option "account_previous_earnings" "2069-Årets-resultat"
+option "account_current_earnings" "2069-Årets-resultat"
+"""
+
+
+def literal_blocks(docstring: str) -> list[str]:
+    """The docstring's literal blocks (the indented text after a line ending in ``::``),
+    dedented, in order."""
+    lines = docstring.splitlines()
+    blocks: list[str] = []
+    index = 0
+    while index < len(lines):
+        if not lines[index].rstrip().endswith("::"):
+            index += 1
+            continue
+        marker_indent = len(lines[index]) - len(lines[index].lstrip())
+        index += 1
+        block: list[str] = []
+        while index < len(lines):
+            line = lines[index]
+            if line.strip() and len(line) - len(line.lstrip()) <= marker_indent:
+                break
+            block.append(line)
+            index += 1
+        blocks.append(textwrap.dedent("\n".join(block)).strip("\n") + "\n")
+    return blocks
+
+
+def module_docstring(module_name: str) -> str:
+    source = inspect.getsource(importlib.import_module(module_name))
+    docstring = ast.get_docstring(ast.parse(source))
+    assert docstring, module_name
+    return docstring
+
+
+@dataclass(frozen=True)
+class Example:
+    """How a module's docstring example runs: the literal blocks that together are the
+    input ledger (by position), the block shown as its result (if any), and the context
+    the docstring refers to but does not repeat (accounts with their roles, rates)."""
+
+    module: str
+    inputs: tuple[int, ...]
+    result: int | None = None
+    context: str = ""
+
+
+PENSION_TAX_CONTEXT = """\
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Liabilities:2943-Beräknad-särskild-löneskatt SEK
+  roll: "beräknad-särskild-löneskatt"
+2020-01-01 open Expenses:7411-Pensionsförsäkringspremier SEK
+  roll: "pensionspremier"
+2020-01-01 open Expenses:7533-Särskild-löneskatt-pension SEK
+  roll: "särskild-löneskatt"
+2022-06-30 * "Folksam" "Pensionspremier"
+  Expenses:7411-Pensionsförsäkringspremier   343961 SEK
+  Assets:1930-Företagskonto                 -343961 SEK
+"""
+
+YEAR_END_CONTEXT = """\
+2020-01-01 open Equity:2067-Balanserat-resultat SEK
+2020-01-01 open Equity:2069-Årets-resultat SEK
+"""
+
+EXAMPLES = [
+    # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
+    # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
+    Example("bergslaget_plugins.pension_tax", inputs=(2, 0), result=1, context=PENSION_TAX_CONTEXT),
+    # The plugin line with the year-end, the options and the disposition: no errors.
+    Example("bergslaget_plugins.year_end", inputs=(0, 2), context=YEAR_END_CONTEXT),
+]
+
+
+def example_id(example: Example) -> str:
+    return example.module.rsplit(".", 1)[-1]
+
+
+def example_ledger(example: Example) -> tuple[str, list[str]]:
+    blocks = literal_blocks(module_docstring(example.module))
+    inputs = [blocks[index] for index in example.inputs]
+    options = [block for block in inputs if block.lstrip().startswith(("plugin", "option"))]
+    body = [block for block in inputs if block not in options]
+    return "\n".join([OPTIONS, *options, example.context, *body]), blocks
+
+
+def posting_key(entry: Transaction) -> list[tuple[str, object, object]]:
+    return sorted((posting.account, posting.units.number, posting.units.currency) for posting in entry.postings)
+
+
+def shown_meta(entry: Transaction) -> dict[str, object]:
+    return {key: value for key, value in entry.meta.items() if key not in ("filename", "lineno")}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
+def test_docstring_example_runs_and_gives_what_it_shows(example: Example) -> None:
+    text, blocks = example_ledger(example)
+    entries, errors, _ = loader.load_string(text)
+    assert errors == [], (text, errors)
+    if example.result is None:
+        return
+    shown, parse_errors, _ = parser.parse_string(blocks[example.result])
+    assert parse_errors == [] and shown, blocks[example.result]
+    loaded = [entry for entry in entries if isinstance(entry, Transaction)]
+    for expected in shown:
+        assert isinstance(expected, Transaction)
+        matches = [
+            entry for entry in loaded
+            if entry.date == expected.date
+            and entry.narration == expected.narration
+            and entry.payee == expected.payee
+            and posting_key(entry) == posting_key(expected)
+        ]
+        assert matches, (expected, [entry for entry in loaded if entry.date == expected.date])
+        for key, value in shown_meta(expected).items():
+            assert matches[0].meta.get(key) == value, (key, value, matches[0].meta.get(key))
+
+
+def test_literal_blocks_are_found_with_their_indentation_removed() -> None:
+    docstring = "Intro::\n\n    a\n      b\n\nText.\n\n    not a block\n\nMore::\n\n    c\n"
+    assert literal_blocks(docstring) == ["a\n  b\n", "c\n"]
