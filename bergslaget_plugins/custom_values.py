@@ -9,7 +9,7 @@ on a copy with an empty list of values, which the other rules report in their ow
     plugin "bergslaget_plugins.custom_values"
 
     2022-12-31 custom "bokslut"
-    main.beancount:3: custom "bokslut" saknar värden (t.ex. custom "bokslut" "Årsbokslut 2022")
+    main.beancount:3: custom "bokslut" saknar värden
 """
 
 from __future__ import annotations

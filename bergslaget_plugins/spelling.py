@@ -7,11 +7,11 @@ figure changes far from the typo (``custom "medlemm"`` drops a member and its fe
     plugin "bergslaget_plugins.spelling"
 
     2021-01-01 custom "medlemm" "Storfors kommun"
-    main.beancount:3: Okänd custom-typ "medlemm"; menas "medlem"?
+    main.beancount:3: Okänd custom-typ "medlemm" (ingen regel läser den); menas "medlem"?
 
     2022-04-01 * "Hyresvärden" "Hyra kvartal 2"
       perod: "2022-04/2022-06"
-    main.beancount:5: Okänd metadata perod; menas period?
+    main.beancount:5: Okänd metadata perod (ingen regel läser den); menas period?
 
 Words far from every known one (your own notes, ``anteckning:``) pass. The known words
 are in ``vocabulary.py``, taken from the modules' own constants.

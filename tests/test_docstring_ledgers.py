@@ -14,6 +14,7 @@ import ast
 import importlib
 import inspect
 import os
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -91,12 +92,26 @@ YEAR_END_CONTEXT = """\
 2020-01-01 open Equity:2069-Årets-resultat SEK
 """
 
+MEMBERSHIP_FEES_ACCOUNT = """\
+2020-01-01 open Income:3994-Medlemsavgifter SEK
+"""
+
+BANK_AND_FEES_ACCOUNTS = """\
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Income:3994-Medlemsavgifter SEK
+"""
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
     Example("bergslaget_plugins.pension_tax", inputs=(2, 0), result=1, context=PENSION_TAX_CONTEXT),
     # The plugin line with the year-end, the options and the disposition: no errors.
     Example("bergslaget_plugins.year_end", inputs=(0, 2), context=YEAR_END_CONTEXT),
+    # Examples that show a ledger and the error bean-check gives for it, at its line.
+    Example("bergslaget_plugins.custom_values", inputs=(0,)),
+    Example("bergslaget_plugins.spelling", inputs=(0,)),
+    Example("bergslaget_plugins.budget_check", inputs=(0,), context=MEMBERSHIP_FEES_ACCOUNT),
+    Example("bergslaget_plugins.markup", inputs=(0,), context=BANK_AND_FEES_ACCOUNTS),
 ]
 
 
@@ -104,12 +119,50 @@ def example_id(example: Example) -> str:
     return example.module.rsplit(".", 1)[-1]
 
 
-def example_ledger(example: Example) -> tuple[str, list[str]]:
+SHOWN_ERROR = re.compile(r"^(?P<file>[\w.-]+\.beancount):(?P<lineno>\d+): (?P<message>.*)$")
+
+
+@dataclass(frozen=True)
+class ShownError:
+    """An error line the docstring shows (``main.beancount:3: message``, the message
+    possibly continued on the following lines)."""
+
+    filename: str
+    lineno: int
+    message: str
+
+
+def split_shown_errors(block: str) -> tuple[str, list[ShownError]]:
+    """The block's ledger text (without the error lines, as the docstring counts lines)
+    and its shown errors."""
+    ledger_lines: list[str] = []
+    shown: list[ShownError] = []
+    continuing = False
+    for line in block.splitlines():
+        found = SHOWN_ERROR.match(line)
+        if found:
+            shown.append(ShownError(found["file"], int(found["lineno"]), found["message"]))
+            continuing = True
+        elif continuing and line.strip() and not line[:1].isdigit():
+            last = shown[-1]
+            shown[-1] = ShownError(last.filename, last.lineno, f"{last.message} {line.strip()}")
+        else:
+            continuing = False
+            ledger_lines.append(line)
+    return "\n".join(ledger_lines) + "\n", shown
+
+
+def example_ledger(example: Example) -> tuple[str, list[ShownError], list[str]]:
+    """The example's ledger: its input blocks first as shown (so that the line numbers the
+    docstring shows are the ledger's), then the options and the named context."""
     blocks = literal_blocks(module_docstring(example.module))
-    inputs = [blocks[index] for index in example.inputs]
-    options = [block for block in inputs if block.lstrip().startswith(("plugin", "option"))]
-    body = [block for block in inputs if block not in options]
-    return "\n".join([OPTIONS, *options, example.context, *body]), blocks
+    texts: list[str] = []
+    shown: list[ShownError] = []
+    for index in example.inputs:
+        text, errors = split_shown_errors(blocks[index])
+        texts.append(text)
+        shown += errors
+    return "\n".join([*texts, OPTIONS, example.context]), shown, blocks
 
 
 def posting_key(entry: Transaction) -> list[tuple[str, object, object]]:
@@ -122,9 +175,16 @@ def shown_meta(entry: Transaction) -> dict[str, object]:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
 def test_docstring_example_runs_and_gives_what_it_shows(example: Example) -> None:
-    text, blocks = example_ledger(example)
+    text, shown_errors, blocks = example_ledger(example)
     entries, errors, _ = loader.load_string(text)
-    assert errors == [], (text, errors)
+    for shown_error in shown_errors:
+        matching = [
+            error for error in errors
+            if " ".join(error.message.split()) == " ".join(shown_error.message.split())
+            and (shown_error.filename != "main.beancount" or error.source["lineno"] == shown_error.lineno)
+        ]
+        assert matching, (shown_error, [(error.source, error.message) for error in errors])
+    assert len(errors) == len(shown_errors), (text, [(error.source, error.message) for error in errors])
     if example.result is None:
         return
     shown, parse_errors, _ = parser.parse_string(blocks[example.result])
