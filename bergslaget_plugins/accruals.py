@@ -19,7 +19,21 @@ Prepaid (months after the booking month)
     for prepaid costs (1710 for rent, else 1790) or prepaid income (2970); on each
     month's last day the month's part goes back to the result account. The example
     above gives 2022-12-20 Dr 1710 16 061 / Cr 5010 and 2023-01-31, 2023-02-28,
-    2023-03-31 Dr 5010 / Cr 1710 with 5 354, 5 354, 5 353.
+    2023-03-31 Dr 5010 / Cr 1710 with 5 354, 5 354, 5 353; the first and the last::
+
+        2022-12-20 * "Fastighets AB Hushagen" "Periodisering, förutbetald kostnad för 2023-01–2023-03: Hyra kv 1 2023" ^periodisering-LF12-2022
+          regel: "periodisering"
+          ver_serie: "PE"
+          Assets:1710-Förutbetalda-hyreskostnader   16061 SEK
+            motpart: "Fastighets AB Hushagen"
+          Expenses:5010-Lokalhyra                  -16061 SEK
+
+        2023-03-31 * "Fastighets AB Hushagen" "Upplösning av förutbetald kostnad för 2023-03: Hyra kv 1 2023" ^periodisering-LF12-2022
+          regel: "periodisering"
+          ver_serie: "PE"
+          Expenses:5010-Lokalhyra                   5353 SEK
+          Assets:1710-Förutbetalda-hyreskostnader  -5353 SEK
+            motpart: "Fastighets AB Hushagen"
 
 Accrued (months in years before the booking year)
     At the end of each such year (31 December) what belongs to that year and earlier is
@@ -33,7 +47,21 @@ Accrued (months in years before the booking year)
           Expenses:6590-Övriga-externa-tjänster    25067 SEK
           Liabilities:2440-Leverantörsskulder          -25067 SEK
 
-    gives 2021-12-31 Dr 6590 25 067 / Cr 2990 25 067 and its reversal on 2022-01-01.
+    gives 2021-12-31 Dr 6590 25 067 / Cr 2990 25 067 and its reversal on 2022-01-01::
+
+        2021-12-31 * "Visit Dalarna" "Periodisering, upplupen kostnad 2021: Marknadsföring kv 4 2021" ^periodisering-LF3-2022
+          regel: "periodisering"
+          ver_serie: "PE"
+          Expenses:6590-Övriga-externa-tjänster      25067 SEK
+          Liabilities:2990-Övriga-upplupna-kostnader  -25067 SEK
+            motpart: "Skuld till Visit Dalarna kv 4"
+
+        2022-01-01 * "Visit Dalarna" "Återföring av upplupen kostnad 2021: Marknadsföring kv 4 2021" ^periodisering-LF3-2022
+          regel: "periodisering"
+          ver_serie: "PE"
+          Expenses:6590-Övriga-externa-tjänster     -25067 SEK
+          Liabilities:2990-Övriga-upplupna-kostnader   25067 SEK
+            motpart: "Skuld till Visit Dalarna kv 4"
 
 Months of the booking year up to the booking month stay where they are booked. A period
 that lies entirely there (for example one within the booking month) has nothing to

@@ -101,12 +101,32 @@ BANK_AND_FEES_ACCOUNTS = """\
 2020-01-01 open Income:3994-Medlemsavgifter SEK
 """
 
+ACCRUALS_CONTEXT = """\
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Assets:1710-Förutbetalda-hyreskostnader SEK
+  roll: "förutbetalda-hyreskostnader"
+2020-01-01 open Assets:1790-Övriga-förutbetalda-kostnader SEK
+  roll: "förutbetalda-kostnader, upplupna-intäkter"
+2020-01-01 open Liabilities:2970-Förutbetalda-intäkter SEK
+  roll: "förutbetalda-intäkter"
+2020-01-01 open Liabilities:2990-Övriga-upplupna-kostnader SEK
+  roll: "upplupna-kostnader"
+2020-01-01 open Liabilities:2440-Leverantörsskulder SEK
+2020-01-01 open Expenses:5010-Lokalhyra SEK
+  roll: "lokalhyra"
+2020-01-01 open Expenses:6590-Övriga-externa-tjänster SEK
+"""
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
     Example("bergslaget_plugins.pension_tax", inputs=(2, 0), result=1, context=PENSION_TAX_CONTEXT),
     # The plugin line with the year-end, the options and the disposition: no errors.
     Example("bergslaget_plugins.year_end", inputs=(0, 2), context=YEAR_END_CONTEXT),
+    # Accruals: the prepaid rent (block 0) gives block 1, the accrued cost (block 2)
+    # gives block 3; block 4 is the plugin line with its setting.
+    Example("bergslaget_plugins.accruals", inputs=(4, 0), result=1, context=ACCRUALS_CONTEXT),
+    Example("bergslaget_plugins.accruals", inputs=(4, 2), result=3, context=ACCRUALS_CONTEXT),
     # Examples that show a ledger and the error bean-check gives for it, at its line.
     Example("bergslaget_plugins.custom_values", inputs=(0,)),
     Example("bergslaget_plugins.spelling", inputs=(0,)),
@@ -169,6 +189,14 @@ def posting_key(entry: Transaction) -> list[tuple[str, object, object]]:
     return sorted((posting.account, posting.units.number, posting.units.currency) for posting in entry.postings)
 
 
+def posting_meta(entry: Transaction) -> dict[str, dict[str, object]]:
+    """Each posting's metadata as written (by account)."""
+    return {
+        posting.account: {key: value for key, value in (posting.meta or {}).items() if key not in ("filename", "lineno")}
+        for posting in entry.postings
+    }
+
+
 def shown_meta(entry: Transaction) -> dict[str, object]:
     return {key: value for key, value in entry.meta.items() if key not in ("filename", "lineno")}
 
@@ -200,8 +228,13 @@ def test_docstring_example_runs_and_gives_what_it_shows(example: Example) -> Non
             and posting_key(entry) == posting_key(expected)
         ]
         assert matches, (expected, [entry for entry in loaded if entry.date == expected.date])
+        found = matches[0]
+        assert expected.links <= found.links, (expected.links, found.links)
         for key, value in shown_meta(expected).items():
-            assert matches[0].meta.get(key) == value, (key, value, matches[0].meta.get(key))
+            assert found.meta.get(key) == value, (key, value, found.meta.get(key))
+        for account, meta in posting_meta(expected).items():
+            for key, value in meta.items():
+                assert posting_meta(found)[account].get(key) == value, (account, key, value)
 
 
 def test_literal_blocks_are_found_with_their_indentation_removed() -> None:
