@@ -12,7 +12,7 @@ note a phantom supplier and a supplier with a negative debt, and the note still 
       Liabilities:2440-Leverantörsskulder  100 SEK
         motpart: "SPP Pension och försäkring"
 
-    main.beancount:4: Motparten 'SPP Pension och försäkring' på Liabilities:2440-Leverantörsskulder
+    main.beancount:5: Motparten 'SPP Pension och försäkring' på Liabilities:2440-Leverantörsskulder
     skrivs också 'SPP Pension och Försäkring' (3 konteringar); skriv den som de andra
 
 Spellings that differ only in case or spacing on the same account are one counterparty

@@ -117,6 +117,21 @@ ACCRUALS_CONTEXT = """\
 2020-01-01 open Expenses:6590-Övriga-externa-tjänster SEK
 """
 
+# The other spelling, "(3 konteringar)" as the message says: three invoices from SPP.
+COUNTERPARTIES_CONTEXT = """\
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Liabilities:2440-Leverantörsskulder SEK
+2020-01-01 open Expenses:7411-Pensionsförsäkringspremier SEK
+""" + "".join(
+    f"""\
+2022-0{month}-01 * "SPP" "Faktura"
+  Expenses:7411-Pensionsförsäkringspremier  100 SEK
+  Liabilities:2440-Leverantörsskulder  -100 SEK
+    motpart: "SPP Pension och Försäkring"
+"""
+    for month in (1, 2, 3)
+)
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
@@ -132,6 +147,7 @@ EXAMPLES = [
     Example("bergslaget_plugins.spelling", inputs=(0,)),
     Example("bergslaget_plugins.budget_check", inputs=(0,), context=MEMBERSHIP_FEES_ACCOUNT),
     Example("bergslaget_plugins.markup", inputs=(0,), context=BANK_AND_FEES_ACCOUNTS),
+    Example("bergslaget_plugins.counterparties", inputs=(0,), context=COUNTERPARTIES_CONTEXT),
 ]
 
 
