@@ -28,6 +28,21 @@ The basis (each employee's days, day rate and liability) is in the verification'
 metadata ``underlag``; the liability, the fees and the rate in ``semesterloneskuld``,
 ``sociala_avgifter`` and ``arbetsgivaravgift_procent``. A change of zero books nothing.
 
+The example above, with 31.42 % both years, gives for 2022 (after 34 720 kr and
+10 909 kr booked at 2021-12-31)::
+
+    2022-12-31 * "Semesterlöneskuld 2022-12-31: 103 740 kr för 1 anställd, sociala avgifter 31,42 % 32 595 kr"
+      regel: "semesterlöneskuld"
+      ver_serie: "BO"
+      underlag: "Anders Edström: 42 dagar × 2 470,00 kr = 103 740 kr"
+      semesterloneskuld: 103740
+      sociala_avgifter: 32595
+      arbetsgivaravgift_procent: 31.42
+      Expenses:7290-Förändring-semesterlöneskuld         69020 SEK
+      Liabilities:2920-Upplupna-semesterlöner           -69020 SEK
+      Expenses:7519-Sociala-avgifter-semesterlöneskuld   21686 SEK
+      Liabilities:2941-Beräknade-sociala-avgifter       -21686 SEK
+
 The accounts are those with the roles ``semesterlöneskuld`` (2920),
 ``förändring-semesterlöneskuld`` (7290), ``beräknade-sociala-avgifter`` (2941) and
 ``sociala-avgifter-semesterlöneskuld`` (7519) in the chart (see

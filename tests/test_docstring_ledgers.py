@@ -133,6 +133,19 @@ COUNTERPARTIES_CONTEXT = """\
     for month in (1, 2, 3)
 )
 
+HOLIDAY_PAY_CONTEXT = """\
+2020-01-01 open Liabilities:2920-Upplupna-semesterlöner SEK
+  roll: "semesterlöneskuld"
+2020-01-01 open Liabilities:2941-Beräknade-sociala-avgifter SEK
+  roll: "beräknade-sociala-avgifter"
+2020-01-01 open Expenses:7290-Förändring-semesterlöneskuld SEK
+  roll: "förändring-semesterlöneskuld"
+2020-01-01 open Expenses:7519-Sociala-avgifter-semesterlöneskuld SEK
+  roll: "sociala-avgifter-semesterlöneskuld"
+2021-01-01 custom "procentsats" "arbetsgivaravgift" 31.42
+2022-01-01 custom "procentsats" "arbetsgivaravgift" 31.42
+"""
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
@@ -143,6 +156,8 @@ EXAMPLES = [
     # gives block 3; block 4 is the plugin line with its setting.
     Example("bergslaget_plugins.accruals", inputs=(4, 0), result=1, context=ACCRUALS_CONTEXT),
     Example("bergslaget_plugins.accruals", inputs=(4, 2), result=3, context=ACCRUALS_CONTEXT),
+    # Holiday pay: the year-end lines (block 0) give block 1; block 2 the plugin line.
+    Example("bergslaget_plugins.holiday_pay", inputs=(2, 0), result=1, context=HOLIDAY_PAY_CONTEXT),
     # Examples that show a ledger and the error bean-check gives for it, at its line.
     Example("bergslaget_plugins.custom_values", inputs=(0,)),
     Example("bergslaget_plugins.spelling", inputs=(0,)),
@@ -157,7 +172,6 @@ EXAMPLES = [
 NOT_RUN = {
     "account_roles": "a fragment: one open directive; a complete ledger needs every role of the chart",
     "chart_of_accounts": "a fragment: the transaction ends in '...'",
-    "holiday_pay": "the result is described in prose, not shown as an entry",
     "invoice_documents": "needs the archived PDF on disk; the document line stands for what Beancount finds",
     "invoice_numbers": "a fragment: the invoices end in '...' and the error names another file",
     "lock_check": "a fragment: the lock records are abbreviated ('5d41…', '…')",
