@@ -8,8 +8,12 @@ directive's file and line, everything the report would later refuse::
 
     plugin "bergslaget_plugins.chart_of_accounts"
 
+    2020-01-01 custom "rapportrad" "Intäkter" "Nettoomsättning"
     2020-01-01 custom "rapportrad" "Tillgångar" "Kundfordringar"
       not: 1
+    2020-01-01 open Income:3010-Försäljning SEK
+      namn: "Försäljning"
+      rad: "Nettoomsättning"
     2020-01-01 open Assets:1510-Kundfordringar SEK
       namn: "Kundfordringar"
       rad: "Kundfordringar"
@@ -17,7 +21,7 @@ directive's file and line, everything the report would later refuse::
     2022-03-01 * "Tåg i Bergslagen" "Faktura 1043"
       Assets:1510-Kundfordringar  13010 SEK
         motpart: "Tåg i Bergslagen"
-      ...
+      Income:3010-Försäljning  -13010 SEK
 
 List it after the plugins that generate entries, so that their postings are checked too.
 """

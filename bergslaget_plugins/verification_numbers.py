@@ -16,8 +16,9 @@ series, and a hand-written entry in a series reserved for generated ones::
     plugin "bergslaget_plugins.verification_numbers" "{'genererade_serier': ('MA', 'PE', 'BO')}"
 
     2022-03-14 * "Fastighets AB Hushagen" "Hyra kv 2 2022"
-      ver: "A57"
-      ...
+      ver: "A1"
+      Expenses:5010-Lokalhyra  16061 SEK
+      Assets:1930-Företagskonto
 
 List it after every plugin that generates entries.
 """

@@ -146,6 +146,19 @@ HOLIDAY_PAY_CONTEXT = """\
 2022-01-01 custom "procentsats" "arbetsgivaravgift" 31.42
 """
 
+# The equity account the options name (OPTIONS) must be in the chart with its line.
+EQUITY_LINE = """\
+2020-01-01 custom "rapportrad" "Eget kapital" "Årets resultat"
+2020-01-01 open Equity:2069-Årets-resultat SEK
+  namn: "Årets resultat"
+  rad: "Årets resultat"
+"""
+
+BANK_AND_RENT_ACCOUNTS = """\
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Expenses:5010-Lokalhyra SEK
+"""
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
@@ -158,6 +171,8 @@ EXAMPLES = [
     Example("bergslaget_plugins.accruals", inputs=(4, 2), result=3, context=ACCRUALS_CONTEXT),
     # Holiday pay: the year-end lines (block 0) give block 1; block 2 the plugin line.
     Example("bergslaget_plugins.holiday_pay", inputs=(2, 0), result=1, context=HOLIDAY_PAY_CONTEXT),
+    Example("bergslaget_plugins.chart_of_accounts", inputs=(0,), context=EQUITY_LINE),
+    Example("bergslaget_plugins.verification_numbers", inputs=(0,), context=BANK_AND_RENT_ACCOUNTS),
     # Examples that show a ledger and the error bean-check gives for it, at its line.
     Example("bergslaget_plugins.custom_values", inputs=(0,)),
     Example("bergslaget_plugins.spelling", inputs=(0,)),
@@ -171,14 +186,12 @@ EXAMPLES = [
 # a known gap, named here so that a new plugin module cannot go unchecked silently.
 NOT_RUN = {
     "account_roles": "a fragment: one open directive; a complete ledger needs every role of the chart",
-    "chart_of_accounts": "a fragment: the transaction ends in '...'",
     "invoice_documents": "needs the archived PDF on disk; the document line stands for what Beancount finds",
     "invoice_numbers": "a fragment: the invoices end in '...' and the error names another file",
     "lock_check": "a fragment: the lock records are abbreviated ('5d41…', '…')",
     "membership_fees": "the result needs the register example in fees.py (members, populations, KPI)",
     "report_parts_check": "names a text file beside the ledger; its error example runs as a doctest",
     "rules": "plugin lines only, no entries",
-    "verification_numbers": "a fragment: the transaction ends in '...'",
 }
 
 PLUGIN_PACKAGE = Path(__file__).resolve().parent.parent / "bergslaget_plugins"
