@@ -73,6 +73,21 @@ def _report(problems: list[tuple[str, str]], log: Callable[..., None]) -> None:
         log(f"* {filename}\n  INTE IMPORTERAD: {reason}", err=True)
 
 
+def _importer_or_skip(ctx: Any, filename: str, log: Callable[..., None],
+                      problems: list[tuple[str, str]], skipped: str) -> Any | None:
+    """The importer that recognises ``filename``, its line begun in the log; else None,
+    the log saying ``skipped`` and why, and the file noted among ``problems``."""
+    log(f"* {filename}", nl=False)
+    importer = identify.identify(ctx.importers, filename)
+    if not importer:
+        log(f" ... {skipped}")
+        log(f"  {why_not_recognised(Path(filename))}")
+        problems.append((filename, ""))
+        return None
+    log(" ...", nl=False)
+    return importer
+
+
 def _book_files(ledger: Path) -> set[Path]:
     """Every file the loader includes for the books at ``ledger`` (resolved)."""
     _, options = load_books_for_deduplication(ledger)
@@ -109,14 +124,9 @@ def extract_command(ctx: Any, src: Sequence[str], output: str | None, existing: 
     extracted = []
     for filename in _files(src, problems):
         with errors:
-            log(f"* {filename}", nl=False)
-            importer = identify.identify(ctx.importers, filename)
-            if not importer:
-                log(" ... INTE IMPORTERAD")
-                log(f"  {why_not_recognised(Path(filename))}")
-                problems.append((filename, ""))
+            importer = _importer_or_skip(ctx, filename, log, problems, "INTE IMPORTERAD")
+            if importer is None:
                 continue
-            log(" ...", nl=False)
             entries = extract.extract_from_file(importer, filename, existing_entries)
             extracted.append((filename, entries, importer.account(filename), importer))
             log(" OK", fg="green")
@@ -212,14 +222,9 @@ def archive_command(ctx: Any, src: Sequence[str], destination: str | None, overw
     renames: list[tuple[str, str]] = []
     for filename in _files(src, problems):
         with errors:
-            log(f"* {filename}", nl=False)
-            importer = identify.identify(ctx.importers, filename)
-            if not importer:
-                log(" ... INTE ARKIVERAD")
-                log(f"  {why_not_recognised(Path(filename))}")
-                problems.append((filename, ""))
+            importer = _importer_or_skip(ctx, filename, log, problems, "INTE ARKIVERAD")
+            if importer is None:
                 continue
-            log(" ...", nl=False)
             # Only what extracts cleanly is filed: the importer's own checks, as extract runs them.
             extract.extract_from_file(importer, filename, [])
             target = os.path.join(destination, archive.filepath(importer, filename))
