@@ -29,7 +29,8 @@ from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.annual_document import AnnualDocument, build_annual_document
 from bergslaget_plugins.render import document_as_html, document_as_pdf, report_as_csv, report_as_text
 from bergslaget_plugins.statements import ReportError, build_annual_report
-from bergslaget_plugins.typesetting import TypesettingUnavailable, write_atomically
+from bergslaget_plugins.atomic_file import write_atomically
+from bergslaget_plugins.typesetting import TypesettingUnavailable
 
 #: Modules that each add one command: ``add_command(commands)`` adds a subparser to
 #: ``commands`` (argparse's subparsers) and sets its ``handler(args, out) -> int``, which

@@ -38,7 +38,8 @@ from bergslaget_plugins.invoice_pdf import invoice_pdf
 from bergslaget_plugins.peppol_invoice import peppol_invoice_xml
 from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.statements import ReportError
-from bergslaget_plugins.typesetting import TypesettingUnavailable, write_atomically
+from bergslaget_plugins.atomic_file import write_atomically
+from bergslaget_plugins.typesetting import TypesettingUnavailable
 
 #: Each format: the file type and the function that makes the document.
 FORMATS: dict[str, tuple[str, Callable[[FeeInvoiceDocument], bytes]]] = {

@@ -37,7 +37,7 @@ from bergslaget_plugins.locking import (
     verification_digest,
 )
 from bergslaget_plugins.statements import ReportError, build_annual_report
-from bergslaget_plugins.typesetting import write_atomically
+from bergslaget_plugins.atomic_file import write_atomically
 from bergslaget_plugins.year_check import TO_DO, year_checklist
 
 RECORD_FILE_NAME = "las.beancount"

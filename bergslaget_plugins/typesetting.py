@@ -9,9 +9,9 @@ WeasyPrint is imported only when a PDF is asked for: it needs Pango from the sys
 ``fonts-dejavu-core``; ``.ci/run`` installs them), and every other command works without.
 Without them, :func:`html_to_pdf` raises :class:`TypesettingUnavailable` saying what to install.
 
-A document is written with :func:`write_atomically` (from ``atomic_file``, named here for
-the commands that write documents): into a temporary file beside the target, then renamed
-over it, so a reader never sees half a file and a failure leaves the old file as it was.
+The commands write a document with ``atomic_file.write_atomically``: into a temporary file
+beside the target, then renamed over it, so a reader never sees half a file and a failure
+leaves the old file as it was.
 
 >>> pdf = html_to_pdf('<!DOCTYPE html><html lang="sv"><body><p>Årsredovisning</p></body></html>')
 >>> pdf[:5]
@@ -19,8 +19,6 @@ b'%PDF-'
 """
 
 from __future__ import annotations
-
-from bergslaget_plugins.atomic_file import write_atomically
 
 #: Debian packages WeasyPrint needs besides its Python wheels (named in README and .ci/run).
 SYSTEM_PACKAGES: tuple[str, ...] = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core")
@@ -49,4 +47,4 @@ def html_to_pdf(document: str) -> bytes:
     return pdf
 
 
-__all__ = ["SYSTEM_PACKAGES", "TypesettingUnavailable", "html_to_pdf", "write_atomically"]
+__all__ = ["SYSTEM_PACKAGES", "TypesettingUnavailable", "html_to_pdf"]

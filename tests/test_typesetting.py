@@ -8,7 +8,8 @@ import sys
 import pytest
 from pypdf import PdfReader
 
-from bergslaget_plugins.typesetting import html_to_pdf, write_atomically
+from bergslaget_plugins.atomic_file import write_atomically
+from bergslaget_plugins.typesetting import html_to_pdf
 
 PAGES = """<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><style>
 @page { size: A4; @bottom-right { content: "Sida " counter(page) " av " counter(pages) } }
