@@ -314,58 +314,76 @@ def read_register(entries: Iterable[Directive]) -> tuple[Register, list[FeeError
     for entry in entries:
         if not isinstance(entry, Custom):
             continue
+        error: FeeError | None = None
         if entry.type == MEMBER_TYPE:
-            member, error = _read_member(entry)
-            if error:
-                errors.append(error)
-                continue
-            assert member is not None
-            twin = next((m for m in members if (m.name == member.name or (
-                member.municipality_code and m.municipality_code == member.municipality_code) or (
-                member.kind == "region" and m.kind == "region" and m.county == member.county))
-                and _overlaps(m, member)), None)
-            if twin is not None:
-                errors.append(FeeError(entry.meta, f"{member.name} finns redan i medlemsregistret "
-                                       f"({twin.meta.get('filename')}:{twin.meta.get('lineno')})", entry))
-                continue
-            if any(m.customer_number == member.customer_number for m in members):
-                errors.append(FeeError(entry.meta, f"{member.name}: kundnr {member.customer_number} används redan", entry))
-                continue
-            members.append(member)
+            error = _add_member(entry, members)
         elif entry.type == POPULATION_TYPE:
-            values = [value.value for value in entry.values]
-            if len(values) != 2 or not isinstance(values[0], str):
-                errors.append(FeeError(entry.meta, 'folkmängd ska ha kommunkod och antal: custom "folkmängd" "1760" 3948', entry))
-                continue
-            code, count = values
-            if not isinstance(count, Decimal) or count < 0 or count != count.to_integral_value():
-                errors.append(FeeError(entry.meta, f"Folkmängden för {code} den {entry.date} ska vara ett icke-negativt heltal, inte {count}", entry))
-                continue
-            key = (code, entry.date)
-            if key in population:
-                errors.append(FeeError(entry.meta, f"Folkmängden för {code} den {entry.date} är redan angiven", entry))
-                continue
-            population[key] = PopulationFigure(code, entry.date, int(count), entry.meta)
+            error = _add_population_figure(entry, population)
         elif entry.type == KPI_TYPE:
-            values = [value.value for value in entry.values]
-            if len(values) != 1 or not isinstance(values[0], Decimal) or values[0] <= 0:
-                errors.append(FeeError(entry.meta, 'kpi ska ha ett positivt årsmedeltal: custom "kpi" 371.91', entry))
-                continue
-            if entry.date.year in kpi:
-                errors.append(FeeError(entry.meta, f"KPI för {entry.date.year} är redan angivet", entry))
-                continue
-            kpi[entry.date.year] = (values[0], entry.meta)
+            error = _add_kpi(entry, kpi)
         elif entry.type == RULE_TYPE:
-            rule, error = _read_rule(entry)
-            if error:
-                errors.append(error)
-                continue
-            assert rule is not None
-            if rule.year in rules:
-                errors.append(FeeError(entry.meta, f"Avgiftsregel för {rule.year} finns redan", entry))
-                continue
-            rules[rule.year] = rule
+            error = _add_rule(entry, rules)
+        if error is not None:
+            errors.append(error)
     return Register(tuple(members), population, kpi, tuple(sorted(rules.values(), key=lambda r: r.year))), errors
+
+
+def _add_member(entry: Custom, members: list[Member]) -> FeeError | None:
+    """Add the member of ``entry`` to ``members``, or say why it cannot be added."""
+    member, error = _read_member(entry)
+    if error:
+        return error
+    assert member is not None
+    twin = next((m for m in members if (m.name == member.name or (
+        member.municipality_code and m.municipality_code == member.municipality_code) or (
+        member.kind == "region" and m.kind == "region" and m.county == member.county))
+        and _overlaps(m, member)), None)
+    if twin is not None:
+        return FeeError(entry.meta, f"{member.name} finns redan i medlemsregistret "
+                        f"({twin.meta.get('filename')}:{twin.meta.get('lineno')})", entry)
+    if any(m.customer_number == member.customer_number for m in members):
+        return FeeError(entry.meta, f"{member.name}: kundnr {member.customer_number} används redan", entry)
+    members.append(member)
+    return None
+
+
+def _add_population_figure(entry: Custom,
+                           population: dict[tuple[str, datetime.date], PopulationFigure]) -> FeeError | None:
+    """Add the population figure of ``entry``, or say why it cannot be added."""
+    values = [value.value for value in entry.values]
+    if len(values) != 2 or not isinstance(values[0], str):
+        return FeeError(entry.meta, 'folkmängd ska ha kommunkod och antal: custom "folkmängd" "1760" 3948', entry)
+    code, count = values
+    if not isinstance(count, Decimal) or count < 0 or count != count.to_integral_value():
+        return FeeError(entry.meta, f"Folkmängden för {code} den {entry.date} ska vara ett icke-negativt heltal, inte {count}", entry)
+    key = (code, entry.date)
+    if key in population:
+        return FeeError(entry.meta, f"Folkmängden för {code} den {entry.date} är redan angiven", entry)
+    population[key] = PopulationFigure(code, entry.date, int(count), entry.meta)
+    return None
+
+
+def _add_kpi(entry: Custom, kpi: dict[int, tuple[Decimal, Mapping[str, Any]]]) -> FeeError | None:
+    """Add the year's KPI of ``entry``, or say why it cannot be added."""
+    values = [value.value for value in entry.values]
+    if len(values) != 1 or not isinstance(values[0], Decimal) or values[0] <= 0:
+        return FeeError(entry.meta, 'kpi ska ha ett positivt årsmedeltal: custom "kpi" 371.91', entry)
+    if entry.date.year in kpi:
+        return FeeError(entry.meta, f"KPI för {entry.date.year} är redan angivet", entry)
+    kpi[entry.date.year] = (values[0], entry.meta)
+    return None
+
+
+def _add_rule(entry: Custom, rules: dict[int, FeeRule]) -> FeeError | None:
+    """Add the year's fee rule of ``entry``, or say why it cannot be added."""
+    rule, error = _read_rule(entry)
+    if error:
+        return error
+    assert rule is not None
+    if rule.year in rules:
+        return FeeError(entry.meta, f"Avgiftsregel för {rule.year} finns redan", entry)
+    rules[rule.year] = rule
+    return None
 
 
 def _overlaps(first: Member, second: Member) -> bool:

@@ -30,6 +30,7 @@ from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.locked_figures import report_figures
 from bergslaget_plugins.locking import (
     CHAIN_END_TYPE,
+    LockState,
     chain_end_text,
     covered_verifications,
     read_lock_state,
@@ -91,44 +92,61 @@ def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
     if problems:
         raise LockRefused(f"Räkenskapsåret {year} kan inte låsas:\n" + "".join(f"  - {problem}\n" for problem in problems))
     state, _ = read_lock_state(entries)
+    text, digest, count = _year_record(entries, options, state, year, today)
+    record_path = ledger.parent / str(year) / RECORD_FILE_NAME
+    chain_path, chain_text = _chain_end(ledger, state, year, chain_end_text(year, digest, today))
+    old_record = state.records.get(year)
+    if old_record is not None and Path(str(old_record.entry.meta["filename"])).resolve() != record_path.resolve():
+        raise LockRefused(f"Låsposten för {year} står i {old_record.entry.meta['filename']}; "
+                          f"flytta den till {record_path} och lås igen")
+    text += _kept_unlocks(state, record_path)
+    _write_or_put_back(ledger, year, record_path, text, chain_path, chain_text)
+    return LockWritten(year, digest, count, record_path)
+
+
+def _year_record(entries: list[Directive], options: dict[str, Any], state: LockState, year: int,
+                 today: datetime.date) -> tuple[str, str, int]:
+    """The year's record text, its digest and the number of verifications it covers."""
     earlier = [other for other in state.locked_years() if other < year]
     previous = state.records[max(earlier)] if earlier else None
     covered = covered_verifications(entries, previous.year if previous else None, year)
-    old_record = state.records.get(year)
     digests = {key: verification_digest(entry) for key, entry in covered.items()}
     try:
         figures = report_figures(build_annual_report(entries, options, year))
         text, digest = record_text(year, today, previous, len(state.unlocks.get(year, ())), digests, figures)
     except (ReportError, ValueError) as error:
         raise LockRefused(f"Räkenskapsåret {year} kan inte låsas: årsredovisningen kan inte låsas:\n  {error}") from error
+    return text, digest, len(digests)
 
-    record_path = ledger.parent / str(year) / RECORD_FILE_NAME
-    chain_path = ledger
-    chain_line = chain_end_text(year, digest, today)
-    chain_text: str | None = None
+
+def _chain_end(ledger: Path, state: LockState, year: int, chain_line: str) -> tuple[Path, str | None]:
+    """The file holding the lock chain's end and its new text (None: the chain's end stays as it is)."""
     if any(other > year for other in state.records):
         # A later (unlocked) year's record stays the chain's end; locking it again chains it to this one.
-        pass
-    elif state.chain_end is not None:
+        return ledger, None
+    if state.chain_end is not None:
         chain_path = Path(str(state.chain_end.meta["filename"]))
         chain_text = _replace_line(chain_path.read_text(encoding="utf-8"), int(state.chain_end.meta["lineno"]),
                                    f'custom "{CHAIN_END_TYPE}"', chain_line)
         if chain_text is None:
             raise LockRefused(f"Låskedjans slut i {chain_path} kunde inte skrivas om (raden är inte en låskedja)")
-    else:
-        before = ledger.read_text(encoding="utf-8")
-        chain_text = (before if before.endswith("\n") else before + "\n") + (
-            "\n; Låskedjans slut: det senast låsta räkenskapsåret och dess kontrollsumma (bergslaget lock).\n" + chain_line)
-    if old_record is not None and Path(str(old_record.entry.meta["filename"])).resolve() != record_path.resolve():
-        raise LockRefused(f"Låsposten för {year} står i {old_record.entry.meta['filename']}; "
-                          f"flytta den till {record_path} och lås igen")
+        return chain_path, chain_text
+    before = ledger.read_text(encoding="utf-8")
+    return ledger, (before if before.endswith("\n") else before + "\n") + (
+        "\n; Låskedjans slut: det senast låsta räkenskapsåret och dess kontrollsumma (bergslaget lock).\n" + chain_line)
 
-    # Unlocks written in the record's file stay in the books (their count is part of the record).
+
+def _kept_unlocks(state: LockState, record_path: Path) -> str:
+    """Unlocks written in the record's file stay in the books (their count is part of the record)."""
     kept_unlocks = [printer.format_entry(unlock) for unlocks in state.unlocks.values() for unlock in unlocks
                     if Path(str(unlock.meta.get("filename"))).resolve() == record_path.resolve()]
-    if kept_unlocks:
-        text += "\n; Upplåsningar (står kvar som historik).\n" + "\n".join(kept_unlocks)
+    return "\n; Upplåsningar (står kvar som historik).\n" + "\n".join(kept_unlocks) if kept_unlocks else ""
 
+
+def _write_or_put_back(ledger: Path, year: int, record_path: Path, text: str,
+                       chain_path: Path, chain_text: str | None) -> None:
+    """Write the record (and the chain's end) and load the books again; if they do not load
+    cleanly with the year locked, put every touched file back as it was."""
     touched = (record_path, chain_path) if chain_text is not None else (record_path,)
     originals = {path: (path.read_bytes() if path.exists() else None) for path in touched}
     record_path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +168,6 @@ def lock_year(ledger: Path, year: int, today: datetime.date) -> LockWritten:
                               f"så inget har ändrats. Läses {record_path} in av {ledger} (include \"{year}/*.beancount\")?\n"
                               f"{error}") from error
         raise
-    return LockWritten(year, digest, len(digests), record_path)
 
 
 def print_lock(args: argparse.Namespace, out: TextIO) -> int:

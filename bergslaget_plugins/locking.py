@@ -254,44 +254,71 @@ def read_lock_state(entries: Iterable[Directive]) -> tuple[LockState, list[LockE
     for entry in entries:
         if not isinstance(entry, Custom):
             continue
-        values = _values(entry)
+        error: LockError | None = None
         if entry.type == YEAR_RECORD_TYPE:
-            year = _int(values[0]) if len(values) == 2 else None
-            previous_year = entry.meta.get(PREVIOUS_YEAR_KEY)
-            count, unlock_count = _int(entry.meta.get(COUNT_KEY)), _int(entry.meta.get(UNLOCKS_KEY))
-            if (year is None or not isinstance(values[1], str) or count is None or unlock_count is None
-                    or not isinstance(entry.meta.get(PREVIOUS_DIGEST_KEY, ""), str)
-                    or (previous_year is not None and _int(previous_year) is None)):
-                errors.append(LockError(entry.meta, f'Ogiltig låspost: custom "{YEAR_RECORD_TYPE}" ÅR "kontrollsumma" '
-                                        f"med {COUNT_KEY}, {UNLOCKS_KEY} och ev. {PREVIOUS_YEAR_KEY}/{PREVIOUS_DIGEST_KEY}", entry))
-                continue
-            if year in records:
-                first = records[year].entry.meta
-                errors.append(LockError(entry.meta, f"Räkenskapsåret {year} har redan en låspost "
-                                        f"({first.get('filename')}:{first.get('lineno')})", entry))
-                continue
-            records[year] = YearRecord(year, values[1], _int(previous_year) if previous_year is not None else None,
-                                       str(entry.meta.get(PREVIOUS_DIGEST_KEY, "")), count, unlock_count, entry)
+            error = _read_year_record(entry, records)
         elif entry.type == VERIFICATION_RECORD_TYPE:
             verification_directives.append(entry)
         elif entry.type == FIGURE_RECORD_TYPE:
             figure_directives.append(entry)
         elif entry.type == UNLOCK_TYPE:
-            year = _int(values[0]) if len(values) == 1 else None
-            reason = entry.meta.get(REASON_KEY)
-            if year is None or not isinstance(reason, str) or not reason.strip():
-                errors.append(LockError(entry.meta, f'En upplåsning anger året och skälet: custom "{UNLOCK_TYPE}" 2022 '
-                                        f'med {REASON_KEY}: "…"', entry))
-                continue
-            unlocks[year].append(entry)
+            error = _read_unlock(entry, unlocks)
         elif entry.type == CHAIN_END_TYPE:
-            if len(values) != 2 or _int(values[0]) is None or not isinstance(values[1], str):
-                errors.append(LockError(entry.meta, f'Ogiltig låskedja: custom "{CHAIN_END_TYPE}" ÅR "kontrollsumma"', entry))
-            elif chain_end is not None:
-                errors.append(LockError(entry.meta, "Låskedjans slut är angivet två gånger", entry))
-            else:
-                chain_end = entry
-    for entry in verification_directives:
+            error = _chain_end_problem(entry, chain_end)
+            chain_end = entry if error is None else chain_end
+        if error is not None:
+            errors.append(error)
+    errors += _read_verification_records(verification_directives, records)
+    errors += _read_figures(figure_directives, records)
+    return LockState(records, dict(unlocks), chain_end), errors
+
+
+def _read_year_record(entry: Custom, records: dict[int, YearRecord]) -> LockError | None:
+    """Add the year's record of ``entry`` to ``records``, or say why it cannot be added."""
+    values = _values(entry)
+    year = _int(values[0]) if len(values) == 2 else None
+    previous_year = entry.meta.get(PREVIOUS_YEAR_KEY)
+    count, unlock_count = _int(entry.meta.get(COUNT_KEY)), _int(entry.meta.get(UNLOCKS_KEY))
+    if (year is None or not isinstance(values[1], str) or count is None or unlock_count is None
+            or not isinstance(entry.meta.get(PREVIOUS_DIGEST_KEY, ""), str)
+            or (previous_year is not None and _int(previous_year) is None)):
+        return LockError(entry.meta, f'Ogiltig låspost: custom "{YEAR_RECORD_TYPE}" ÅR "kontrollsumma" '
+                         f"med {COUNT_KEY}, {UNLOCKS_KEY} och ev. {PREVIOUS_YEAR_KEY}/{PREVIOUS_DIGEST_KEY}", entry)
+    if year in records:
+        first = records[year].entry.meta
+        return LockError(entry.meta, f"Räkenskapsåret {year} har redan en låspost "
+                         f"({first.get('filename')}:{first.get('lineno')})", entry)
+    records[year] = YearRecord(year, values[1], _int(previous_year) if previous_year is not None else None,
+                               str(entry.meta.get(PREVIOUS_DIGEST_KEY, "")), count, unlock_count, entry)
+    return None
+
+
+def _read_unlock(entry: Custom, unlocks: dict[int, list[Custom]]) -> LockError | None:
+    """Add the unlock of ``entry`` to its year's unlocks, or say why it cannot be added."""
+    values = _values(entry)
+    year = _int(values[0]) if len(values) == 1 else None
+    reason = entry.meta.get(REASON_KEY)
+    if year is None or not isinstance(reason, str) or not reason.strip():
+        return LockError(entry.meta, f'En upplåsning anger året och skälet: custom "{UNLOCK_TYPE}" 2022 '
+                         f'med {REASON_KEY}: "…"', entry)
+    unlocks[year].append(entry)
+    return None
+
+
+def _chain_end_problem(entry: Custom, chain_end: Custom | None) -> LockError | None:
+    """What is wrong with ``entry`` as the lock chain's end (``chain_end``: one already read)."""
+    values = _values(entry)
+    if len(values) != 2 or _int(values[0]) is None or not isinstance(values[1], str):
+        return LockError(entry.meta, f'Ogiltig låskedja: custom "{CHAIN_END_TYPE}" ÅR "kontrollsumma"', entry)
+    if chain_end is not None:
+        return LockError(entry.meta, "Låskedjans slut är angivet två gånger", entry)
+    return None
+
+
+def _read_verification_records(directives: Iterable[Custom], records: Mapping[int, YearRecord]) -> list[LockError]:
+    """Add each verification's digest to its year's record; errors for unusable directives."""
+    errors: list[LockError] = []
+    for entry in directives:
         values = _values(entry)
         year, verification_year = (_int(values[0]), _int(values[2])) if len(values) == 4 else (None, None)
         if year is None or verification_year is None or not isinstance(values[1], str) or not isinstance(values[3], str):
@@ -303,8 +330,7 @@ def read_lock_state(entries: Iterable[Directive]) -> tuple[LockState, list[LockE
             errors.append(LockError(entry.meta, f"Låspost för en verifikation men ingen för räkenskapsåret {year}", entry))
             continue
         record.verifications[(verification_year, values[1])] = (values[3], entry)
-    errors += _read_figures(figure_directives, records)
-    return LockState(records, dict(unlocks), chain_end), errors
+    return errors
 
 
 def _read_figures(directives: Iterable[Custom], records: Mapping[int, YearRecord]) -> list[LockError]:

@@ -123,69 +123,108 @@ def _ticks(values: Sequence[Decimal]) -> list[Decimal]:
     return ticks
 
 
+@dataclass(frozen=True)
+class _ChartPlot:
+    """Where a chart's values and labels go inside the SVG: the y range (first and last tick)
+    and the number of labels along the x axis."""
+
+    kind: str
+    low: Decimal
+    high: Decimal
+    points: int
+    width: int = CHART_WIDTH - _MARGIN_LEFT - _MARGIN_RIGHT
+    height: int = CHART_HEIGHT - _MARGIN_TOP - _MARGIN_BOTTOM
+
+    def y(self, value: Decimal) -> float:
+        return _MARGIN_TOP + self.height * float((self.high - value) / (self.high - self.low))
+
+    def x_center(self, index: int) -> float:
+        if self.kind == "stapel":
+            return _MARGIN_LEFT + self.width * (index + 0.5) / self.points
+        return _MARGIN_LEFT + (self.width * index / (self.points - 1) if self.points > 1 else self.width / 2)
+
+
 def svg_chart(chart: ChartData) -> Markup:
     """The chart as inline SVG: axes in kronor, a legend, and a ``<title>`` on every point or bar."""
     values = [v for series in chart.series for v in series.values if v is not None]
     ticks = _ticks(values or [Decimal(0)])
-    low, high = ticks[0], ticks[-1]
-    plot_w = CHART_WIDTH - _MARGIN_LEFT - _MARGIN_RIGHT
-    plot_h = CHART_HEIGHT - _MARGIN_TOP - _MARGIN_BOTTOM
-    n = len(chart.labels)
-
-    def y(value: Decimal) -> float:
-        return _MARGIN_TOP + plot_h * float((high - value) / (high - low))
-
-    def x_center(index: int) -> float:
-        if chart.kind == "stapel":
-            return _MARGIN_LEFT + plot_w * (index + 0.5) / n
-        return _MARGIN_LEFT + (plot_w * index / (n - 1) if n > 1 else plot_w / 2)
-
+    plot = _ChartPlot(chart.kind, ticks[0], ticks[-1], len(chart.labels))
     esc = html.escape
     parts = [
         f'<svg class="bergslaget-diagram" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" '
         f'aria-label="{esc(chart.title)}" data-diagram="{esc(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{esc(chart.title)}</title><desc>{esc(chart.description)}</desc>",
+        *_svg_axes(chart, plot, ticks),
+        *(_svg_bars(chart, plot) if chart.kind == "stapel" else _svg_lines(chart, plot)),
+        *_svg_legend(chart),
+        "</svg>",
     ]
+    return Markup("".join(parts))  # noqa: S704 - every text in the parts is escaped
+
+
+def _svg_axes(chart: ChartData, plot: _ChartPlot, ticks: Sequence[Decimal]) -> list[str]:
+    """The horizontal grid lines with their amounts, and the labels along the x axis."""
+    esc = html.escape
+    parts = []
     for tick in ticks:
         cls = "noll" if tick == 0 else "stodlinje"
         parts.append(f'<line class="{cls}" x1="{_MARGIN_LEFT}" x2="{CHART_WIDTH - _MARGIN_RIGHT}" '
-                     f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
-        parts.append(f'<text class="yetikett" x="{_MARGIN_LEFT - 6}" y="{y(tick) + 4:.1f}">{esc(format_kronor(tick))}</text>')
+                     f'y1="{plot.y(tick):.1f}" y2="{plot.y(tick):.1f}"/>')
+        parts.append(f'<text class="yetikett" x="{_MARGIN_LEFT - 6}" y="{plot.y(tick) + 4:.1f}">'
+                     f"{esc(format_kronor(tick))}</text>")
     # Every label up to 13 points; beyond that every third (quarter ends for month-end series).
-    label_step = 1 if n <= 13 else math.ceil((n - 1) / 8)
+    label_step = 1 if plot.points <= 13 else math.ceil((plot.points - 1) / 8)
     for index, label in enumerate(chart.labels):
         if index % label_step == 0:
-            parts.append(f'<text class="xetikett" x="{x_center(index):.1f}" y="{CHART_HEIGHT - _MARGIN_BOTTOM + 18}">'
-                         f"{esc(label)}</text>")
-    if chart.kind == "stapel":
-        group = plot_w / n
-        bar = group * 0.8 / len(chart.series)
-        for s_index, series in enumerate(chart.series):
-            for index, value in enumerate(series.values):
-                if value is None:
-                    continue
-                left = _MARGIN_LEFT + group * index + group * 0.1 + bar * s_index
-                top, bottom = sorted((y(value), y(Decimal(0))))
-                parts.append(
-                    f'<rect class="serie-{esc(series.style)}" x="{left:.1f}" y="{top:.1f}" width="{bar:.1f}" '
-                    f'height="{max(bottom - top, 0.5):.1f}"><title>{esc(series.name)} {esc(chart.labels[index])}: '
-                    f"{esc(kronor(value))} kr</title></rect>")
-    else:
-        for series in chart.series:
-            points = [(x_center(i), y(v), chart.labels[i], v) for i, v in enumerate(series.values) if v is not None]
-            if len(points) > 1:
-                path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
-                parts.append(f'<polyline class="serie-{esc(series.style)}" points="{path}"/>')
-            for px, py, label, value in points:
-                parts.append(f'<circle class="serie-{esc(series.style)}" cx="{px:.1f}" cy="{py:.1f}" r="3.5">'
-                             f"<title>{esc(series.name)} {esc(label)}: {esc(kronor(value))} kr</title></circle>")
+            parts.append(f'<text class="xetikett" x="{plot.x_center(index):.1f}" '
+                         f'y="{CHART_HEIGHT - _MARGIN_BOTTOM + 18}">{esc(label)}</text>')
+    return parts
+
+
+def _svg_bars(chart: ChartData, plot: _ChartPlot) -> list[str]:
+    """A bar chart's bars, side by side per label, each with its figure as title."""
+    esc = html.escape
+    parts = []
+    group = plot.width / plot.points
+    bar = group * 0.8 / len(chart.series)
+    for s_index, series in enumerate(chart.series):
+        for index, value in enumerate(series.values):
+            if value is None:
+                continue
+            left = _MARGIN_LEFT + group * index + group * 0.1 + bar * s_index
+            top, bottom = sorted((plot.y(value), plot.y(Decimal(0))))
+            parts.append(
+                f'<rect class="serie-{esc(series.style)}" x="{left:.1f}" y="{top:.1f}" width="{bar:.1f}" '
+                f'height="{max(bottom - top, 0.5):.1f}"><title>{esc(series.name)} {esc(chart.labels[index])}: '
+                f"{esc(kronor(value))} kr</title></rect>")
+    return parts
+
+
+def _svg_lines(chart: ChartData, plot: _ChartPlot) -> list[str]:
+    """A line chart's lines and points, each point with its figure as title."""
+    esc = html.escape
+    parts = []
+    for series in chart.series:
+        points = [(plot.x_center(i), plot.y(v), chart.labels[i], v) for i, v in enumerate(series.values) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
+            parts.append(f'<polyline class="serie-{esc(series.style)}" points="{path}"/>')
+        for px, py, label, value in points:
+            parts.append(f'<circle class="serie-{esc(series.style)}" cx="{px:.1f}" cy="{py:.1f}" r="3.5">'
+                         f"<title>{esc(series.name)} {esc(label)}: {esc(kronor(value))} kr</title></circle>")
+    return parts
+
+
+def _svg_legend(chart: ChartData) -> list[str]:
+    """The legend above the plot: each series' colour and name."""
+    esc = html.escape
+    parts = []
     legend_x = _MARGIN_LEFT
     for series in chart.series:
         parts.append(f'<rect class="serie-{esc(series.style)} legend" x="{legend_x}" y="8" width="14" height="14"/>'
                      f'<text class="legendtext" x="{legend_x + 20}" y="20">{esc(series.name)}</text>')
         legend_x += 28 + 8 * len(series.name) + 20
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+    return parts
 
 
 def chart_table(chart: ChartData) -> Markup:
