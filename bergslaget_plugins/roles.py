@@ -13,11 +13,12 @@ account plays it, with the metadata ``roll`` on the account's ``open`` directive
       rad: "Övriga kortfristiga fordringar"
       roll: "förutbetalda-kostnader, upplupna-intäkter"
 
-The settings of the ``account_roles`` plugin (in ``main.beancount``) may give a role
-another account; they are part of the one resolved mapping that every consumer reads
-with :func:`read_roles` (plugins, importers, Fava pages, the CLI)::
+The settings of the ``account_roles`` rule (in ``main.beancount``, under its name on the
+rules line, or on its own plugin line) may give a role another account; they are part of
+the one resolved mapping that every consumer reads with :func:`read_roles` (plugins,
+importers, Fava pages, the CLI)::
 
-    plugin "bergslaget_plugins.account_roles" "{'obs-konto': 'Liabilities:2998-OBS-konto-bank'}"
+    plugin "bergslaget_plugins.rules" "{'account_roles': {'obs-konto': 'Liabilities:2998-OBS-konto-bank'}}"
 
 The known roles are listed in :data:`ROLES`; ``bergslaget roles`` prints which account
 plays each. For example:
@@ -54,6 +55,8 @@ from beancount.core.data import Directive, Open, new_metadata
 
 ROLE_KEY = "roll"
 PLUGIN = "bergslaget_plugins.account_roles"
+#: The account_roles rule's name among the rules line's settings.
+RULE_NAME = PLUGIN.rsplit(".", 1)[-1]
 #: The plugin line that runs the association's rules together (``bergslaget_plugins.rules``).
 RULES_BUNDLE = "bergslaget_plugins.rules"
 
@@ -210,9 +213,19 @@ def plugin_source(options_map: Mapping[str, Any] | None, plugin: str) -> dict[st
 
 
 def _plugin_config(options_map: Mapping[str, Any] | None) -> str | None:
+    """The role settings: those of the ``account_roles`` plugin line, or those under
+    ``'account_roles'`` in the rules line's settings (whose errors the rules line reports)."""
     for name, config in (options_map or {}).get("plugin") or ():
         if name == PLUGIN:
             return str(config) if config is not None else None
+        if name == RULES_BUNDLE and config:
+            try:
+                bundle = ast.literal_eval(str(config))
+            except (ValueError, SyntaxError):
+                return None
+            settings = bundle.get(RULE_NAME) if isinstance(bundle, dict) else None
+            if settings is not None:
+                return settings if isinstance(settings, str) else repr(settings)
     return None
 
 

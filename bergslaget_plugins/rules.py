@@ -19,15 +19,22 @@ does what these lines do, in this order (:data:`RULES`)::
     plugin "bergslaget_plugins.spelling"
     plugin "bergslaget_plugins.budget_check"
     plugin "bergslaget_plugins.invoice_numbers"
+    plugin "bergslaget_plugins.account_roles"
+    plugin "bergslaget_plugins.report_parts_check"
+    plugin "bergslaget_plugins.lock_check"
 
 Each rule gets the entries sorted by date, with what the earlier rules booked in its
 place, exactly as with its own plugin line (Beancount sorts after every plugin line, and
 with about a hundred thousand entries each sort costs as much as a rule's own work).
 Here, only the few entries a rule adds are put in their places (:func:`in_date_order`).
+The rules look up transactions by account in one index of the entries
+(:mod:`bergslaget_plugins.entry_index`), computed once and carried from each rule's
+entries to the next with only what the rule added or replaced.
 
 A rule's settings go under its module's last name::
 
     plugin "bergslaget_plugins.rules" "{'verification_numbers': {'genererade_serier': ('MA', 'PE', 'BO')}}"
+    plugin "bergslaget_plugins.rules" "{'account_roles': {'obs-konto': 'Liabilities:2998-OBS-konto-bank'}}"
 
 A rule that fails with an exception is reported as Beancount reports a failing plugin,
 and the next rule gets the entries from before it. A new rule that must see the
@@ -47,6 +54,8 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Directive, entry_sortkey, new_metadata
 
+from bergslaget_plugins.entry_index import carry_entry_index, shared_entry_indexes
+
 __plugins__ = ("apply_rules",)
 
 #: The rules, in the order they run: later rules see the entries of earlier ones.
@@ -65,6 +74,9 @@ RULES: tuple[str, ...] = (
     "bergslaget_plugins.spelling",
     "bergslaget_plugins.budget_check",
     "bergslaget_plugins.invoice_numbers",
+    "bergslaget_plugins.account_roles",
+    "bergslaget_plugins.report_parts_check",
+    "bergslaget_plugins.lock_check",
 )
 
 _Plugin = Callable[..., tuple[list[Directive], list[Any]]]
@@ -87,22 +99,41 @@ def in_date_order(before: Sequence[Directive], after: list[Directive]) -> list[D
     originals stood, with the same date, kind and line, are in place already; so are the
     entries of a rule that appends what it adds, which is the quick case.
     """
+    return placed_in_date_order(before, after).entries
+
+
+class Placed(NamedTuple):
+    """A rule's result sorted (:func:`in_date_order`), with the entries of ``before`` it does
+    not keep and the entries it added (copies of kept ones included)."""
+
+    entries: list[Directive]
+    removed: list[Directive]
+    added: list[Directive]
+
+
+def placed_in_date_order(before: Sequence[Directive], after: list[Directive]) -> Placed:
+    """:func:`in_date_order`, telling also what the rule removed and added."""
     prefix = after[: len(before)]
-    if len(after) >= len(before) and all(
-        entry_sortkey(prefix[index]) == entry_sortkey(before[index])
-        for index in itertools.compress(range(len(before)), map(operator.is_not, before, prefix))
-    ):
-        # The rule kept every entry in its place (or a copy of it) and appended the new ones.
-        kept, added = prefix, after[len(before):]
-        if not added:
-            return after
-    else:
-        known = set(map(id, before))
-        added = [entry for entry in after if id(entry) not in known]
-        if not added:
-            return after
-        added_ids = set(map(id, added))
-        kept = [entry for entry in after if id(entry) not in added_ids]
+    if len(after) >= len(before):
+        copied = list(itertools.compress(range(len(before)), map(operator.is_not, before, prefix)))
+        if all(entry_sortkey(prefix[index]) == entry_sortkey(before[index]) for index in copied):
+            # The rule kept every entry in its place (or a copy of it) and appended the new ones.
+            removed, copies, appended = [before[index] for index in copied], [prefix[index] for index in copied], after[len(before):]
+            if not appended:
+                return Placed(after, removed, copies)
+            return Placed(_inserted(prefix, appended), removed, copies + appended)
+    after_ids = set(map(id, after))
+    removed = [entry for entry in before if id(entry) not in after_ids]
+    known = set(map(id, before))
+    added = [entry for entry in after if id(entry) not in known]
+    if not added:
+        return Placed(after, removed, added)
+    added_ids = set(map(id, added))
+    return Placed(_inserted([entry for entry in after if id(entry) not in added_ids], added), removed, added)
+
+
+def _inserted(kept: list[Directive], added: Sequence[Directive]) -> list[Directive]:
+    """``kept`` (sorted, changed in place) with ``added`` each put in its place."""
     for entry in sorted(added, key=entry_sortkey):
         bisect.insort_right(kept, entry, key=entry_sortkey)
     return kept
@@ -132,21 +163,24 @@ def apply_rules(
     if errors:
         return entries, list(errors)
     all_errors: list[Any] = []
-    for rule in RULES:
-        module = importlib.import_module(rule)
-        rule_config = settings.get(rule.rsplit(".", 1)[-1])
-        for function_name in module.__plugins__:
-            function: _Plugin = getattr(module, function_name)
-            arguments = () if rule_config is None else (rule_config,)
-            try:
-                result, rule_errors = function(entries, options_map, *arguments)
-            except Exception:  # a failing rule is reported as Beancount reports a failing plugin
-                text = traceback.format_exc().replace("\n", "\n  ")
-                all_errors.append(RulesError(new_metadata("<load>", 0), f'Error applying plugin "{rule}": {text}', None))
-                continue
-            all_errors.extend(rule_errors)
-            entries = in_date_order(entries, result)
+    with shared_entry_indexes():
+        for rule in RULES:
+            module = importlib.import_module(rule)
+            rule_config = settings.get(rule.rsplit(".", 1)[-1])
+            for function_name in module.__plugins__:
+                function: _Plugin = getattr(module, function_name)
+                arguments = () if rule_config is None else (rule_config,)
+                try:
+                    result, rule_errors = function(entries, options_map, *arguments)
+                except Exception:  # a failing rule is reported as Beancount reports a failing plugin
+                    text = traceback.format_exc().replace("\n", "\n  ")
+                    all_errors.append(RulesError(new_metadata("<load>", 0), f'Error applying plugin "{rule}": {text}', None))
+                    continue
+                all_errors.extend(rule_errors)
+                placed = placed_in_date_order(entries, result)
+                carry_entry_index(entries, placed.entries, placed.removed, placed.added)
+                entries = placed.entries
     return entries, all_errors
 
 
-__all__ = ["RULES", "RulesError", "apply_rules", "in_date_order"]
+__all__ = ["RULES", "Placed", "RulesError", "apply_rules", "in_date_order", "placed_in_date_order"]

@@ -151,7 +151,7 @@ def test_a_rule_missing_its_role_is_placed_at_the_rules_bundle_line(tmp_path) ->
 
 
 def test_an_override_in_the_plugin_settings_reaches_plugins_importers_and_the_command(tmp_path) -> None:
-    """One resolved mapping: the account_roles settings give obs-konto another account, and
+    """One resolved mapping: the account_roles settings (on the rules line) give obs-konto another account, and
     the books, the importers' configuration and `bergslaget roles` all use it."""
     import shutil
 
@@ -162,9 +162,11 @@ def test_an_override_in_the_plugin_settings_reaches_plugins_importers_and_the_co
     shutil.copytree(LEDGER.parent, books, ignore=shutil.ignore_patterns("inkorg"))
     main = books / "main.beancount"
     text = main.read_text(encoding="utf-8")
-    assert text.count(PLUGIN_LINE + "\n") == 1
+    rules_line = "plugin \"bergslaget_plugins.rules\" \"{'accruals': {'sma_poster': 'periodisera'}}\"\n"
+    assert text.count(rules_line) == 1  # the account_roles rule runs from the rules line: its settings go there
     main.write_text(
-        text.replace(PLUGIN_LINE + "\n", PLUGIN_LINE + " \"{'obs-konto': 'Liabilities:2998-OBS-konto-bank'}\"\n")
+        text.replace(rules_line, "plugin \"bergslaget_plugins.rules\" \"{'accruals': {'sma_poster': 'periodisera'}, "
+                                 "'account_roles': {'obs-konto': 'Liabilities:2998-OBS-konto-bank'}}\"\n")
         + '\n2020-01-01 open Liabilities:2998-OBS-konto-bank SEK\n  namn: "OBS-konto bank"\n'
         '  rad: "Övriga kortfristiga skulder"\n  notrad: "OBS-konto"\n',
         encoding="utf-8",

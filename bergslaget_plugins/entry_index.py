@@ -1,0 +1,169 @@
+"""The entries sorted out once per load: the transactions, the other directives, and the
+transactions on each account, so that a rule looks up what it needs instead of walking
+every posting of the books.
+
+    >>> from beancount import loader
+    >>> entries, _, _ = loader.load_string('''
+    ... 2022-01-01 open Assets:1930-Företagskonto SEK
+    ... 2022-01-01 open Expenses:6110-Kontorsmateriel SEK
+    ... 2022-03-01 * "Staples" "Papper"
+    ...   Expenses:6110-Kontorsmateriel  100 SEK
+    ...   Assets:1930-Företagskonto
+    ... ''')
+    >>> index = entry_index(entries)
+    >>> [entry.narration for entry in index.transactions_on("Expenses:6110-Kontorsmateriel")]
+    ['Papper']
+    >>> [type(entry).__name__ for entry in index.directives]
+    ['Open', 'Open']
+    >>> [entry.narration for entry in index.transactions_under("Expenses")]
+    ['Papper']
+
+The rules of the rules line (``rules.py``) run inside :func:`shared_entry_indexes`: there
+:func:`entry_index` computes the index of a list of entries once, and each rule's result
+gets its index from the one before it and the few entries the rule added or replaced
+(:func:`carry_entry_index`), instead of a new pass over a hundred thousand entries. Outside
+that scope (a rule on its own plugin line, a test) every call computes the index.
+
+Within the scope a list of entries is never changed in place (a rule returns a new list;
+the rules never mutate their input), so a list's identity stands for its content.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from beancount.core.data import Directive, Transaction, entry_sortkey
+
+__all__ = ["EntryIndex", "carry_entry_index", "entry_index", "shared_entry_indexes"]
+
+AnyEntry = TypeVar("AnyEntry", bound=Directive)
+
+
+@dataclass(frozen=True)
+class EntryIndex:
+    """The entries of one list, sorted out: each sequence keeps the list's order."""
+
+    transactions: Sequence[Transaction]
+    #: Every entry that is not a transaction (open, custom, balance, document …).
+    directives: Sequence[Directive]
+    #: For each account, the transactions with a posting on it, each once.
+    by_account: Mapping[str, Sequence[Transaction]]
+
+    def transactions_on(self, account: str) -> Sequence[Transaction]:
+        """The transactions with a posting on ``account`` itself, in the entries' order."""
+        return self.by_account.get(account, ())
+
+    def transactions_under(self, *accounts: str) -> list[Transaction]:
+        """The transactions with a posting on any of ``accounts`` or their sub-accounts,
+        each once, in the entries' order."""
+        prefixes = tuple(f"{account}:" for account in accounts)
+        lists = [found for name, found in self.by_account.items() if name in accounts or name.startswith(prefixes)]
+        if len(lists) == 1:
+            return list(lists[0])
+        # A transaction on two of the accounts is in both lists: keep it once.
+        seen: set[int] = set()
+        merged: list[Transaction] = []
+        for entry in heapq.merge(*lists, key=entry_sortkey):
+            if id(entry) not in seen:
+                seen.add(id(entry))
+                merged.append(entry)
+        return merged
+
+
+def _build(entries: Iterable[Directive]) -> EntryIndex:
+    transactions: list[Transaction] = []
+    directives: list[Directive] = []
+    by_account: dict[str, list[Transaction]] = {}
+    for entry in entries:
+        if type(entry) is Transaction:
+            transactions.append(entry)
+            for posting in entry.postings:
+                on_account = by_account.get(posting.account)
+                if on_account is None:
+                    by_account[posting.account] = [entry]
+                elif on_account[-1] is not entry:
+                    on_account.append(entry)
+        else:
+            directives.append(entry)
+    return EntryIndex(transactions, directives, by_account)
+
+
+# The indexes of the lists seen in the current scope, by the list's id, with the list
+# itself (so that the id stays its own while the scope lasts).
+_shared: list[dict[int, tuple[Sequence[Directive], EntryIndex]]] = []
+
+
+@contextlib.contextmanager
+def shared_entry_indexes() -> Iterator[None]:
+    """Within this scope, :func:`entry_index` computes the index of a list once."""
+    _shared.append({})
+    try:
+        yield
+    finally:
+        _shared.pop()
+
+
+def entry_index(entries: Sequence[Directive]) -> EntryIndex:
+    """The index of ``entries`` (once per list within :func:`shared_entry_indexes`)."""
+    if not _shared:
+        return _build(entries)
+    known = _shared[-1].get(id(entries))
+    if known is not None and known[0] is entries:
+        return known[1]
+    index = _build(entries)
+    _shared[-1][id(entries)] = (entries, index)
+    return index
+
+
+def _without(found: Sequence[AnyEntry], removed: set[int]) -> list[AnyEntry]:
+    return [entry for entry in found if id(entry) not in removed]
+
+
+def _with(found: list[AnyEntry], added: Sequence[AnyEntry]) -> list[AnyEntry]:
+    for entry in added:
+        bisect.insort_right(found, entry, key=entry_sortkey)
+    return found
+
+
+def _changed(index: EntryIndex, removed: Sequence[Directive], added: Sequence[Directive]) -> EntryIndex:
+    """``index`` without ``removed`` and with ``added`` (sorted), sharing what did not change."""
+    removed_transactions = [entry for entry in removed if type(entry) is Transaction]
+    added_transactions = [entry for entry in added if type(entry) is Transaction]
+    removed_ids = {id(entry) for entry in removed}
+    touched = {posting.account for entry in (*removed_transactions, *added_transactions) for posting in entry.postings}
+    by_account = dict(index.by_account)
+    for account in touched:
+        on_account = _without(by_account.get(account, ()), removed_ids) if removed else list(by_account.get(account, ()))
+        on_account = _with(on_account, [entry for entry in added_transactions
+                                        if any(posting.account == account for posting in entry.postings)])
+        if on_account:
+            by_account[account] = on_account
+        else:
+            by_account.pop(account, None)
+    transactions = index.transactions
+    if removed_transactions or added_transactions:
+        transactions = _with(_without(transactions, removed_ids) if removed_transactions else list(transactions),
+                             added_transactions)
+    directives = index.directives
+    if len(removed_transactions) < len(removed) or len(added_transactions) < len(added):
+        directives = _with(_without(directives, removed_ids) if removed else list(directives),
+                           [entry for entry in added if type(entry) is not Transaction])
+    return EntryIndex(transactions, directives, by_account)
+
+
+def carry_entry_index(
+    before: Sequence[Directive], after: Sequence[Directive], removed: Sequence[Directive], added: Sequence[Directive]
+) -> None:
+    """Within :func:`shared_entry_indexes`: ``after`` is ``before`` without ``removed`` and with
+    ``added`` (both sorted); if ``before``'s index is known, ``after``'s is derived from it."""
+    if not _shared or after is before:
+        return
+    known = _shared[-1].get(id(before))
+    if known is None or known[0] is not before:
+        return
+    _shared[-1][id(after)] = (after, _changed(known[1], removed, sorted(added, key=entry_sortkey)))

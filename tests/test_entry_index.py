@@ -1,0 +1,110 @@
+"""The entry index: what a rule looks up is what a walk over the entries would find, also
+when the index is carried from one rule's entries to the next (rules.apply_rules)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from decimal import Decimal
+
+os.environ.setdefault("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
+
+from beancount import loader
+from beancount.core.amount import Amount
+from beancount.core.data import Directive, Note, Posting, Transaction, new_metadata
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bergslaget_plugins.entry_index import EntryIndex, carry_entry_index, entry_index, shared_entry_indexes
+from bergslaget_plugins.rules import placed_in_date_order
+from conftest import LEDGER
+
+ACCOUNTS = ("Assets:1930-Företagskonto", "Assets:1510-Kundfordringar", "Expenses:6110-Kontorsmateriel",
+            "Expenses:6110-Kontorsmateriel:Papper", "Income:3890-Övriga-intäkter")
+
+
+def walked(entries: list[Directive]) -> dict[str, list[int]]:
+    """What the index should say, found by walking: per account, the ids of its transactions."""
+    found: dict[str, list[int]] = {}
+    for entry in entries:
+        if isinstance(entry, Transaction):
+            for account in dict.fromkeys(posting.account for posting in entry.postings):
+                found.setdefault(account, []).append(id(entry))
+    return found
+
+
+def assert_index_of(index: EntryIndex, entries: list[Directive]) -> None:
+    assert [id(entry) for entry in index.transactions] == [id(entry) for entry in entries if isinstance(entry, Transaction)]
+    assert [id(entry) for entry in index.directives] == [id(entry) for entry in entries if not isinstance(entry, Transaction)]
+    assert {account: [id(entry) for entry in found] for account, found in index.by_account.items()} == walked(entries)
+
+
+def transaction(day: int, accounts: tuple[str, str], lineno: int, text: str = "t") -> Transaction:
+    postings = [Posting(accounts[0], Amount(Decimal(5), "SEK"), None, None, None, None),
+                Posting(accounts[1], Amount(Decimal(-5), "SEK"), None, None, None, None)]
+    return Transaction(new_metadata("books.beancount", lineno), datetime.date(2022, 1, 1) + datetime.timedelta(days=day),
+                       "*", None, text, frozenset(), frozenset(), postings)
+
+
+def test_the_index_of_the_real_books_is_what_a_walk_finds() -> None:
+    entries, errors, _ = loader.load_file(str(LEDGER))
+    assert errors == []
+    index = entry_index(entries)
+    assert_index_of(index, entries)
+    fees = index.transactions_under("Income")
+    assert fees == [entry for entry in entries if isinstance(entry, Transaction)
+                    and any(posting.account.startswith("Income:") for posting in entry.postings)]
+
+
+def test_within_the_scope_a_list_is_indexed_once_and_outside_every_time() -> None:
+    entries: list[Directive] = [transaction(1, ACCOUNTS[:2], 1)]
+    assert entry_index(entries) is not entry_index(entries)
+    with shared_entry_indexes():
+        assert entry_index(entries) is entry_index(entries)
+        assert entry_index(list(entries)) is not entry_index(entries)  # another list, another index
+
+
+def test_a_transaction_on_two_sub_accounts_is_listed_once() -> None:
+    entry = transaction(1, (ACCOUNTS[2], ACCOUNTS[3]), 1)
+    assert entry_index([entry]).transactions_under("Expenses") == [entry]
+
+
+@st.composite
+def rule_results(draw: st.DrawFn) -> tuple[list[Directive], list[Directive]]:
+    """Sorted entries, and a rule's result on them: some kept, some replaced by copies in
+    their places, some added (appended or anywhere)."""
+    count = draw(st.integers(0, 12))
+    before: list[Directive] = []
+    for lineno in range(count):
+        day = draw(st.integers(0, 5))
+        if draw(st.booleans()):
+            before.append(transaction(day, (draw(st.sampled_from(ACCOUNTS)), draw(st.sampled_from(ACCOUNTS))), lineno))
+        else:
+            before.append(Note(new_metadata("books.beancount", lineno), datetime.date(2022, 1, 1 + day), ACCOUNTS[0], "n",
+                               None, None))
+    before = sorted(before, key=lambda entry: (entry.date, entry.meta["lineno"]))
+    after: list[Directive] = []
+    for entry in before:
+        if isinstance(entry, Transaction) and draw(st.booleans()):
+            after.append(entry._replace(narration="kopia"))
+        else:
+            after.append(entry)
+    added = [transaction(draw(st.integers(0, 5)), (draw(st.sampled_from(ACCOUNTS)), draw(st.sampled_from(ACCOUNTS))),
+                         100 + number, "ny") for number in range(draw(st.integers(0, 4)))]
+    if draw(st.booleans()):
+        after.extend(added)
+    else:
+        for entry in added:
+            after.insert(draw(st.integers(0, len(after))), entry)
+    return before, after
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(rule_results())
+def test_a_carried_index_is_the_index_of_the_rules_result(result: tuple[list[Directive], list[Directive]]) -> None:
+    before, after = result
+    with shared_entry_indexes():
+        entry_index(before)
+        placed = placed_in_date_order(before, after)
+        carry_entry_index(before, placed.entries, placed.removed, placed.added)
+        assert_index_of(entry_index(placed.entries), placed.entries)
