@@ -12,6 +12,14 @@ Two files come from the bank, and each has its importer:
   ``BG`` against the invoice it pays (``Assets:1510-Kundfordringar``) or, when
   it cannot be placed, on ``Liabilities:2999-OBS-konto`` with flag ``!``.
 
+A third importer moves books in from another bookkeeping program:
+
+* **SIE 4 files** (``importers/sie_importer.py``): the verifications of a SIE 4 file,
+  read, checked and converted by ``bergslaget_plugins/sie/`` as ``bergslaget sie
+  import`` does. An importer module is named after its format (``swedbank``,
+  ``bgmax``); this one is ``sie_importer`` because ``sie`` is the SIE package in
+  ``bergslaget_plugins``, and one last name means one module.
+
 How the two fit together
 ------------------------
 Bankgirot pays a day's incoming payments into the bank account as one lump sum: one

@@ -49,7 +49,7 @@ from bergslaget_plugins.roles import AccountRoles, RoleMissingError, read_roles 
 from importers.bgmax import BgMaxImporter  # noqa: E402
 from importers.numbering import number_imported_verifications  # noqa: E402
 from importers.safe_commands import archive_command, extract_command, identify_command  # noqa: E402
-from importers.sie import SieImporter  # noqa: E402
+from importers.sie_importer import SieImporter  # noqa: E402
 from importers.swedbank import SwedbankImporter  # noqa: E402
 
 RULES_ENVIRONMENT_VARIABLE = "BERGSLAGET_IMPORTREGLER"

@@ -1,4 +1,5 @@
-"""Rules of the code base that a test can hold: no account named in Python code.
+"""Rules of the code base that a test can hold: no account named in Python code, and
+no two modules with the same last name in ``bergslaget_plugins`` and ``importers``.
 
 Accounts are found by their role (``roles.read_roles``); a name written in code would
 silently stop matching when the chart changes. Docstrings may show ledger examples.
@@ -51,3 +52,29 @@ def test_no_account_name_in_python_code() -> None:
     found = [hit for package in PACKAGES for path in sorted((REPOSITORY / package).rglob("*.py"))
              for hit in account_names_in_code(path)]
     assert found == [], "Kontonamn i koden; hämta kontot genom dess roll (roles.read_roles):\n" + "\n".join(found)
+
+
+def module_last_names(root: Path = REPOSITORY) -> dict[str, list[str]]:
+    """Each module's last name (a package's is its folder's) and the modules that have it."""
+    found: dict[str, list[str]] = {}
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found.setdefault(parts[-1], []).append(".".join(parts))
+    return found
+
+
+def test_the_last_name_scan_sees_a_package_and_a_module_of_the_same_name(tmp_path: Path) -> None:
+    (tmp_path / "bergslaget_plugins" / "sie").mkdir(parents=True)
+    (tmp_path / "bergslaget_plugins" / "sie" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "importers").mkdir()
+    (tmp_path / "importers" / "sie.py").write_text("", encoding="utf-8")
+    assert module_last_names(tmp_path)["sie"] == ["bergslaget_plugins.sie", "importers.sie"]
+
+
+def test_one_last_name_one_module() -> None:
+    """``sie`` in a traceback, an import or a conversation means one module (issue 15)."""
+    doubled = {name: modules for name, modules in module_last_names().items() if len(modules) > 1}
+    assert doubled == {}

@@ -21,7 +21,7 @@ from importers import config  # noqa: E402
 from importers.bgmax import BgMaxFile, BgMaxImporter, Deposit, Payment, write_bgmax  # noqa: E402
 from importers.config import run  # noqa: E402
 from importers.numbering import number_imported_verifications  # noqa: E402
-from importers.sie import SieImporter  # noqa: E402
+from importers.sie_importer import SieImporter  # noqa: E402
 from importers.swedbank import SwedbankImporter  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -324,7 +324,7 @@ def test_the_configuration_is_the_associations() -> None:
 
 def test_fava_loads_the_import_configuration() -> None:
     loaded = load_import_config(CONFIG_FILE)
-    assert sorted(loaded.importers) == ["importers.bgmax.BgMaxImporter", "importers.sie.SieImporter",
+    assert sorted(loaded.importers) == ["importers.bgmax.BgMaxImporter", "importers.sie_importer.SieImporter",
                                         "importers.swedbank.SwedbankImporter"]
     assert [hook.__name__ for hook in loaded.hooks] == ["number_imported_verifications"]
 

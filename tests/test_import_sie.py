@@ -14,7 +14,7 @@ from bergslaget_plugins import cli
 from importers.common import ImportFileError
 from importers.config import build_config
 from importers.numbering import number_imported_verifications
-from importers.sie import SieImporter, looks_like_sie
+from importers.sie_importer import SieImporter, looks_like_sie
 
 SIE_FILE = """#FLAGGA 0
 #SIETYP 4
