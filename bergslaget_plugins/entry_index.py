@@ -120,8 +120,24 @@ def entry_index(entries: Sequence[Directive]) -> EntryIndex:
     return index
 
 
-def _without(found: Sequence[AnyEntry], removed: set[int]) -> list[AnyEntry]:
-    return [entry for entry in found if id(entry) not in removed]
+#: Up to this many removed entries are looked up one by one (binary search on the sort key);
+#: more, and the list is filtered in one pass.
+_FEW = 64
+
+
+def _without(found: Sequence[AnyEntry], removed: Sequence[Directive]) -> list[AnyEntry]:
+    """``found`` (sorted) without the entries of ``removed`` (by identity)."""
+    if len(removed) > _FEW:
+        removed_ids = {id(entry) for entry in removed}
+        return [entry for entry in found if id(entry) not in removed_ids]
+    kept = list(found)
+    for entry in removed:
+        position = bisect.bisect_left(kept, entry_sortkey(entry), key=entry_sortkey)
+        while position < len(kept) and kept[position] is not entry and entry_sortkey(kept[position]) == entry_sortkey(entry):
+            position += 1
+        if position < len(kept) and kept[position] is entry:
+            del kept[position]
+    return kept
 
 
 def _with(found: list[AnyEntry], added: Sequence[AnyEntry]) -> list[AnyEntry]:
@@ -134,11 +150,10 @@ def _changed(index: EntryIndex, removed: Sequence[Directive], added: Sequence[Di
     """``index`` without ``removed`` and with ``added`` (sorted), sharing what did not change."""
     removed_transactions = [entry for entry in removed if type(entry) is Transaction]
     added_transactions = [entry for entry in added if type(entry) is Transaction]
-    removed_ids = {id(entry) for entry in removed}
     touched = {posting.account for entry in (*removed_transactions, *added_transactions) for posting in entry.postings}
     by_account = dict(index.by_account)
     for account in touched:
-        on_account = _without(by_account.get(account, ()), removed_ids) if removed else list(by_account.get(account, ()))
+        on_account = _without(by_account.get(account, ()), removed_transactions)
         on_account = _with(on_account, [entry for entry in added_transactions
                                         if any(posting.account == account for posting in entry.postings)])
         if on_account:
@@ -147,11 +162,10 @@ def _changed(index: EntryIndex, removed: Sequence[Directive], added: Sequence[Di
             by_account.pop(account, None)
     transactions = index.transactions
     if removed_transactions or added_transactions:
-        transactions = _with(_without(transactions, removed_ids) if removed_transactions else list(transactions),
-                             added_transactions)
+        transactions = _with(_without(transactions, removed_transactions), added_transactions)
     directives = index.directives
     if len(removed_transactions) < len(removed) or len(added_transactions) < len(added):
-        directives = _with(_without(directives, removed_ids) if removed else list(directives),
+        directives = _with(_without(directives, [entry for entry in removed if type(entry) is not Transaction]),
                            [entry for entry in added if type(entry) is not Transaction])
     return EntryIndex(transactions, directives, by_account)
 

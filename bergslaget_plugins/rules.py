@@ -113,6 +113,8 @@ class Placed(NamedTuple):
 
 def placed_in_date_order(before: Sequence[Directive], after: list[Directive]) -> Placed:
     """:func:`in_date_order`, telling also what the rule removed and added."""
+    if after is before:  # a check: the entries as they were
+        return Placed(after, [], [])
     prefix = after[: len(before)]
     if len(after) >= len(before):
         copied = list(itertools.compress(range(len(before)), map(operator.is_not, before, prefix)))
