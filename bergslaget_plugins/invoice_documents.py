@@ -8,10 +8,18 @@ entry the invoice's link, ``^faktura-2022101``, so the copy stands beside the in
 verification and its payments wherever Fava shows the link (bokföringslagen 5 kap. 6–7 §§:
 a copy of an issued invoice is part of the verification)::
 
+    option "documents" "dokument"
     plugin "bergslaget_plugins.invoice_documents"
 
-    ; found on disk: dokument/Assets/1510-Kundfordringar/2022-02-15.faktura-2022101.pdf
-    2022-02-15 document Assets:1510-Kundfordringar "…/2022-02-15.faktura-2022101.pdf" ^faktura-2022101
+    2022-02-15 * "Storfors kommun" "Medlemsavgift 2022" ^faktura-2022101
+      faktura: "2022101"
+      Assets:1510-Kundfordringar    15268 SEK
+      Income:3994-Medlemsavgifter  -15268 SEK
+
+with the file ``dokument/Assets/1510-Kundfordringar/2022-02-15.faktura-2022101.pdf``
+beside the ledger, gives::
+
+    2022-02-15 document Assets:1510-Kundfordringar "dokument/Assets/1510-Kundfordringar/2022-02-15.faktura-2022101.pdf" ^faktura-2022101
 
 A document named for an invoice the books do not hold, or dated otherwise than that
 invoice, is an error at the document (a copy must match its verification).

@@ -9,12 +9,27 @@ and the Bankgiro import refuse them; bean-check says where::
 
     2021-02-15 * "Smedjebackens kommun" "Medlemsavgift 2021" ^faktura-2021101
       faktura: "2021101"
-      ...
-    kundfakturor.beancount:17: Fakturanummer 2021101 är redan bokfört (kundfakturor.beancount:6)
+      Assets:1510-Kundfordringar    22680 SEK
+      Income:3994-Medlemsavgifter  -22680 SEK
+    2021-02-15 * "Ludvika kommun" "Medlemsavgift 2021" ^faktura-2021101
+      faktura: "2021101"
+      Assets:1510-Kundfordringar    43710 SEK
+      Income:3994-Medlemsavgifter  -43710 SEK
+    main.beancount:7: Fakturanummer 2021101 är redan bokfört (main.beancount:3); ge fakturan ett eget nummer
 
 A payment that clears several invoices (several ``^faktura-…`` links) must say on each
 posting on the receivables account (role ``kundfordringar``) which invoice it clears
-(``faktura:`` on the posting); otherwise the same pages cannot tell, and bean-check says so.
+(``faktura:`` on the posting); otherwise the same pages cannot tell, and bean-check says so::
+
+    plugin "bergslaget_plugins.invoice_numbers"
+
+    2021-03-10 * "Smedjebackens kommun" "Inbetalning" ^faktura-2021101 ^faktura-2021102
+      Assets:1930-Företagskonto     45360 SEK
+      Assets:1510-Kundfordringar   -22680 SEK
+        faktura: "2021101"
+      Assets:1510-Kundfordringar   -22680 SEK
+    main.beancount:7: Verifikationen har flera fakturalänkar: konteringen på
+      Assets:1510-Kundfordringar ska ange sin faktura med metadata faktura:
 """
 
 from __future__ import annotations

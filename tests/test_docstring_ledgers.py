@@ -1,11 +1,13 @@
 """The ledger examples in the plugin modules' docstrings (their ``::`` literal blocks) run.
 
 Each plugin module's docstring is the user's documentation and shows ledgers: an input
-ledger and what it "gives". Here every such example is loaded with Beancount's loader
-(the plugin line the docstring shows, plus the context named in ``EXAMPLES``: the
-accounts with their roles, which the docstring refers to rather than repeats) and the
-shown result must be among the loaded entries (date, narration, postings, metadata),
-so an example cannot drift from what the plugin does.
+ledger and what it "gives". Here every such example is written as ``main.beancount`` in a
+folder of its own and loaded with Beancount's loader (the plugin line the docstring
+shows, plus the context named in ``EXAMPLES``: the accounts with their roles, which the
+docstring refers to rather than repeats, and any file it names beside the ledger). The
+shown result must be among the loaded entries (date, narration, postings, metadata), and
+each shown error (``main.beancount:3: message``) must be reported at that file and line
+with that message, so an example cannot drift from what the plugin does.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ import inspect
 import os
 import re
 import textwrap
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
 
 import pytest
 from beancount import loader
-from beancount.core.data import Transaction
+from beancount.core.data import Directive, Document, Transaction
 from beancount.parser import parser
 
 OPTIONS = """\
@@ -73,6 +76,11 @@ class Example:
     inputs: tuple[int, ...]
     result: int | None = None
     context: str = ""
+    #: Files the docstring names beside the ledger: path relative to its folder → content.
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    #: What the books held before the example, made by the project's own code once
+    #: ``main.beancount`` is written (a lock record of the year as it was).
+    prepare: Callable[[Path], None] | None = None
 
 
 PENSION_TAX_CONTEXT = """\
@@ -159,6 +167,16 @@ BANK_AND_RENT_ACCOUNTS = """\
 2020-01-01 open Expenses:5010-Lokalhyra SEK
 """
 
+RECEIVABLES_CONTEXT = """\
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Assets:1510-Kundfordringar SEK
+  roll: "kundfordringar"
+2020-01-01 open Income:3994-Medlemsavgifter SEK
+"""
+
+# The archived copy the invoice_documents example names (any bytes: Beancount finds the file by its name).
+INVOICE_COPY = {"dokument/Assets/1510-Kundfordringar/2022-02-15.faktura-2022101.pdf": b"%PDF-1.4\n%%EOF\n"}
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
@@ -179,6 +197,12 @@ EXAMPLES = [
     Example("bergslaget_plugins.budget_check", inputs=(0,), context=MEMBERSHIP_FEES_ACCOUNT),
     Example("bergslaget_plugins.markup", inputs=(0,), context=BANK_AND_FEES_ACCOUNTS),
     Example("bergslaget_plugins.counterparties", inputs=(0,), context=COUNTERPARTIES_CONTEXT),
+    # An invoice number booked twice (block 0); a payment of two invoices (block 1).
+    Example("bergslaget_plugins.invoice_numbers", inputs=(0,), context=RECEIVABLES_CONTEXT),
+    Example("bergslaget_plugins.invoice_numbers", inputs=(1,), context=RECEIVABLES_CONTEXT),
+    # The invoice (block 0) and its archived copy on disk give the linked document (block 1).
+    Example("bergslaget_plugins.invoice_documents", inputs=(0,), result=1, context=RECEIVABLES_CONTEXT,
+            files=INVOICE_COPY),
 ]
 
 
@@ -186,8 +210,6 @@ EXAMPLES = [
 # a known gap, named here so that a new plugin module cannot go unchecked silently.
 NOT_RUN = {
     "account_roles": "a fragment: one open directive; a complete ledger needs every role of the chart",
-    "invoice_documents": "needs the archived PDF on disk; the document line stands for what Beancount finds",
-    "invoice_numbers": "a fragment: the invoices end in '...' and the error names another file",
     "lock_check": "a fragment: the lock records are abbreviated ('5d41…', '…')",
     "membership_fees": "the result needs the register example in fees.py (members, populations, KPI)",
     "report_parts_check": "names a text file beside the ledger; its error example runs as a doctest",
@@ -210,7 +232,7 @@ def example_id(example: Example) -> str:
     return example.module.rsplit(".", 1)[-1]
 
 
-SHOWN_ERROR = re.compile(r"^(?P<file>[\w.-]+\.beancount):(?P<lineno>\d+): (?P<message>.*)$")
+SHOWN_ERROR = re.compile(r"^(?P<file>[\w./-]+\.beancount):(?P<lineno>\d+): (?P<message>.*)$")
 
 
 @dataclass(frozen=True)
@@ -268,44 +290,66 @@ def posting_meta(entry: Transaction) -> dict[str, dict[str, object]]:
     }
 
 
-def shown_meta(entry: Transaction) -> dict[str, object]:
+def shown_meta(entry: Directive) -> dict[str, object]:
     return {key: value for key, value in entry.meta.items() if key not in ("filename", "lineno")}
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
-def test_docstring_example_runs_and_gives_what_it_shows(example: Example) -> None:
+def is_shown_entry(expected: Directive, found: Directive) -> bool:
+    """``found`` is the entry the docstring shows as ``expected`` (a transaction or a document)."""
+    if type(found) is not type(expected) or found.date != expected.date:
+        return False
+    if isinstance(expected, Document):
+        assert isinstance(found, Document)
+        return found.account == expected.account and found.filename == expected.filename
+    assert isinstance(expected, Transaction) and isinstance(found, Transaction)
+    return (found.narration == expected.narration and found.payee == expected.payee
+            and posting_key(found) == posting_key(expected))
+
+
+def load_example(example: Example, folder: Path) -> tuple[list[Directive], list[tuple[str, int, str]], list[ShownError], list[str]]:
+    """Write the example's ledger as ``folder/main.beancount`` (with the files it names) and
+    load it: the entries, the errors as (file relative to the folder, line, message, with
+    the folder left out of any place it names), the shown errors and the docstring's blocks."""
     text, shown_errors, blocks = example_ledger(example)
-    entries, errors, _ = loader.load_string(text)
+    for name, content in example.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    main = folder / "main.beancount"
+    main.write_text(text, encoding="utf-8")
+    if example.prepare is not None:
+        example.prepare(main)
+    entries, errors, _ = loader.load_file(str(main))
+    located = [
+        (os.path.relpath(str(error.source["filename"]), folder), int(error.source["lineno"]),
+         " ".join(error.message.replace(f"{folder}{os.sep}", "").split()))
+        for error in errors
+    ]
+    return entries, located, shown_errors, blocks
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
+def test_docstring_example_runs_and_gives_what_it_shows(example: Example, tmp_path: Path) -> None:
+    entries, errors, shown_errors, blocks = load_example(example, tmp_path)
     for shown_error in shown_errors:
-        matching = [
-            error for error in errors
-            if " ".join(error.message.split()) == " ".join(shown_error.message.split())
-            and (shown_error.filename != "main.beancount" or error.source["lineno"] == shown_error.lineno)
-        ]
-        assert matching, (shown_error, [(error.source, error.message) for error in errors])
-    assert len(errors) == len(shown_errors), (text, [(error.source, error.message) for error in errors])
+        assert (shown_error.filename, shown_error.lineno, " ".join(shown_error.message.split())) in errors, (
+            shown_error, errors)
+    assert len(errors) == len(shown_errors), errors
     if example.result is None:
         return
-    shown, parse_errors, _ = parser.parse_string(blocks[example.result])
+    shown, parse_errors, _ = parser.parse_string(blocks[example.result], report_filename=str(tmp_path / "main.beancount"))
     assert parse_errors == [] and shown, blocks[example.result]
-    loaded = [entry for entry in entries if isinstance(entry, Transaction)]
     for expected in shown:
-        assert isinstance(expected, Transaction)
-        matches = [
-            entry for entry in loaded
-            if entry.date == expected.date
-            and entry.narration == expected.narration
-            and entry.payee == expected.payee
-            and posting_key(entry) == posting_key(expected)
-        ]
-        assert matches, (expected, [entry for entry in loaded if entry.date == expected.date])
+        matches = [entry for entry in entries if is_shown_entry(expected, entry)]
+        assert matches, (expected, [entry for entry in entries if entry.date == expected.date])
         found = matches[0]
-        assert expected.links <= found.links, (expected.links, found.links)
+        assert (getattr(expected, "links", None) or set()) <= (getattr(found, "links", None) or set()), (expected, found)
         for key, value in shown_meta(expected).items():
             assert found.meta.get(key) == value, (key, value, found.meta.get(key))
-        for account, meta in posting_meta(expected).items():
-            for key, value in meta.items():
-                assert posting_meta(found)[account].get(key) == value, (account, key, value)
+        if isinstance(expected, Transaction):
+            assert isinstance(found, Transaction)
+            for account, meta in posting_meta(expected).items():
+                for key, value in meta.items():
+                    assert posting_meta(found)[account].get(key) == value, (account, key, value)
 
 
 def test_literal_blocks_are_found_with_their_indentation_removed() -> None:
