@@ -311,3 +311,30 @@ def test_into_refuses_another_organisations_file_and_writes_nothing(tmp_path: Pa
     out = io.StringIO()
     assert cli.main(["sie", "import", str(own), "--into", str(main), "-o", str(target)], out) == 0
     assert "0 verifikationer, 0 nya konton" in out.getvalue()
+
+
+def test_into_skips_vouchers_without_numbers_that_an_earlier_import_of_the_file_booked(tmp_path: Path) -> None:
+    """A 4I file's vouchers may have no number (``#VER "" ""``): importing the file again into the
+    books that hold it adds nothing (found by date, text and rows), where it used to book them twice."""
+    rows = '{\n   #TRANS 1930 {} 100.00\n   #TRANS 3010 {} -100.00\n}\n'
+    source = tmp_path / "kassa.si"
+    source.write_bytes(_bytes('#FLAGGA 0\n#FORMAT PC8\n#SIETYP 4\n#FNAMN "Ett AB"\n#KONTO 1930 "Bank"\n#KONTO 3010 "Försäljning"\n'
+                              f'#VER "" "" 20220110 "Kontant"\n{rows}#VER "" "" 20220110 "Kontant"\n{rows}'
+                              f'#VER "" "" 20220111 "Kontant"\n{rows}'))
+    books = tmp_path / "main.beancount"
+    assert cli.main(["sie", "import", str(source), "-o", str(books)], io.StringIO()) == 0
+    again = tmp_path / "igen.beancount"
+    out = io.StringIO()
+    assert cli.main(["sie", "import", str(source), "--into", str(books), "-o", str(again)], out) == 0
+    assert "0 verifikationer" in out.getvalue() and "3 redan bokförda hoppades över" in out.getvalue()
+    # A voucher the books do not hold yet (another day) is imported; the two alike ones stay two.
+    source.write_bytes(source.read_bytes() + b"\r\n" + _bytes(f'#VER "" "" 20220112 "Kontant"\n{rows}'))
+    third = tmp_path / "tredje.beancount"
+    out = io.StringIO()
+    assert cli.main(["sie", "import", str(source), "--into", str(books), "-o", str(third)], out) == 0
+    assert "1 verifikationer" in out.getvalue() and "3 redan bokförda" in out.getvalue()
+    with books.open("a", encoding="utf-8") as handle:
+        handle.write('include "igen.beancount"\ninclude "tredje.beancount"\n')
+    entries, errors, _ = loader.load_file(str(books))
+    assert errors == [], [error.message for error in errors]
+    assert sum(1 for entry in entries if isinstance(entry, Transaction) and entry.narration == "Kontant") == 4

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bergslaget_plugins import fiscal
-from bergslaget_plugins.atomic_file import write_atomically
+from bergslaget_plugins.atomic_file import create_atomically, write_atomically
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.sie.check import Finding, check_document, defects
@@ -128,9 +128,12 @@ def import_command(args: argparse.Namespace, out: TextIO) -> int:
         out.write(conversion.text)
         return 0
     try:
-        write_atomically(args.output, conversion.text.encode("utf-8"))
+        created = create_atomically(args.output, conversion.text.encode("utf-8"))
     except OSError as error:
         print(f"{args.output}: kan inte skrivas: {error.strerror or error}", file=sys.stderr)
+        return 2
+    if not created:  # the file appeared while the import ran
+        print(f"{args.output} finns redan; importen skriver aldrig över en fil. Välj ett nytt filnamn.", file=sys.stderr)
         return 2
     out.write(f"{args.output}: {len(conversion.imported)} verifikationer, {len(conversion.opened)} nya konton")
     out.write(f", {len(conversion.skipped)} redan bokförda hoppades över\n" if conversion.skipped else "\n")

@@ -34,7 +34,8 @@ A SIE 4 file becomes books in this project's conventions::
 
 Into existing books (``--into``), an account with the same BAS number is reused, a new
 one is opened, and a verification already in the books (same series, number and year)
-is left out. If the books already hold earlier years, the opening balances become
+is left out; so is a voucher without a number (a 4I file) that an earlier import booked
+(same date, text and rows, as many times as the books hold it). If the books already hold earlier years, the opening balances become
 assertions on the first day instead of a transaction (the books carry them already).
 """
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -95,6 +97,9 @@ class ExistingBooks:
     open_accounts: frozenset[str] = frozenset()
     #: The books' own organisation number (``custom "förening"``), None when the books have none.
     organisation_number: str | None = None
+    #: How many times the books hold each voucher an import booked without a number, by
+    #: :func:`unnumbered_key` (such a voucher has no id to be recognised by).
+    unnumbered: Mapping[UnnumberedKey, int] = field(default_factory=dict)
 
 
 _BEANCOUNT_DEFAULTS = options_lib.OPTIONS_DEFAULTS
@@ -140,11 +145,20 @@ def account_number(account: str) -> str | None:
     return match.group(1) if match else None
 
 
+UnnumberedKey = tuple[datetime.date, str, tuple[tuple[str, Decimal], ...]]
+
+
+def unnumbered_key(date: datetime.date, text: str, rows: Iterable[tuple[str, Decimal]]) -> UnnumberedKey:
+    """What recognises a voucher without a number: its date, text and rows (account, amount)."""
+    return (date, text, tuple(sorted(rows)))
+
+
 def existing_books(entries: Iterable[Directive], options: Mapping[str, Any]) -> ExistingBooks:
     """Accounts by BAS number and verification ids of loaded books."""
     accounts: dict[str, str] = {}
     opened: set[str] = set()
     verifications: set[tuple[int, str, str]] = set()
+    unnumbered: Counter[UnnumberedKey] = Counter()
     first: datetime.date | None = None
     for entry in entries:
         if isinstance(entry, Open):
@@ -157,12 +171,16 @@ def existing_books(entries: Iterable[Directive], options: Mapping[str, Any]) -> 
             series, number = entry.meta.get(SERIES_META), entry.meta.get(NUMBER_META)
             if isinstance(series, str) and isinstance(number, str):
                 verifications.add((entry.date.year, series, _number_key(number)))
+                if not number.strip():
+                    rows = ((posting.account, posting.units.number) for posting in entry.postings
+                            if posting.units is not None and isinstance(posting.units.number, Decimal))
+                    unnumbered[unnumbered_key(entry.date, entry.narration or "", rows)] += 1
             parsed = parse_verification(entry.meta.get(VERIFICATION_KEY))
             if parsed is not None:
                 verifications.add((entry.date.year, parsed[0], str(parsed[1])))
     organisation, _ = read_organisation(entries)
     return ExistingBooks(accounts, frozenset(verifications), first, options, frozenset(opened),
-                         organisation.organisation_number if organisation is not None else None)
+                         organisation.organisation_number if organisation is not None else None, unnumbered)
 
 
 def _digits(organisation_number: str) -> str:
@@ -344,6 +362,12 @@ def _opening_balances(converter: _Converter, first_day: datetime.date, as_assert
     return [comment + _format(entry, conversion)]
 
 
+def _unnumbered_key_of(converter: _Converter, voucher: Voucher) -> UnnumberedKey:
+    rows = ((converter.account(row.account), converter.amount(row.amount).number) for row in voucher.rows)
+    return unnumbered_key(voucher.date, clean_text(voucher.text), ((account, number) for account, number in rows
+                                                                   if isinstance(number, Decimal)))
+
+
 def _voucher_entry(converter: _Converter, voucher: Voucher, conversion: Conversion) -> str:
     problems = converter.problems_of_voucher(voucher)
     meta = {**converter.meta(voucher.lineno), VERIFICATION_KEY: _verification_id(voucher),
@@ -408,11 +432,18 @@ def convert(document: SieDocument, findings: Sequence[Finding], existing: Existi
     books_have_history = existing is not None and existing.first_transaction is not None and existing.first_transaction < first_day
     chunks = _open_accounts(converter, vouchers, first_day, conversion)
     chunks += _opening_balances(converter, first_day, books_have_history, conversion)
+    unnumbered_left = Counter(existing.unnumbered) if existing is not None else Counter()
     for voucher in vouchers:
         key = (voucher.date.year, voucher.series, _number_key(voucher.number))
         if existing is not None and voucher.number.strip() and key in existing.verifications:
             conversion.skipped.append(voucher.label)
             continue
+        if not voucher.number.strip() and unnumbered_left:
+            content = _unnumbered_key_of(converter, voucher)
+            if unnumbered_left[content] > 0:  # booked by an earlier import of this file: as many as it holds
+                unnumbered_left[content] -= 1
+                conversion.skipped.append(voucher.label)
+                continue
         chunks.append(_voucher_entry(converter, voucher, conversion))
         conversion.imported.append(voucher.label)
     chunks += _closing_assertions(converter, last_day, books_have_history, conversion)
