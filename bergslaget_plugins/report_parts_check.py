@@ -8,22 +8,27 @@ the texts (see ``board.py`` and ``report_texts.py``)::
     2022-05-12 custom "revisor" "Laila Borger"
     2022-12-31 custom "förvaltningsberättelse" "forvaltningsberattelse.md"
 
-Each ``styrelse`` directive names one person with a ``roll`` of ordförande, vice
-ordförande, ledamot or ersättare, and the board elected on one day has exactly one
-chair; each ``revisor`` names one person; each ``förvaltningsberättelse`` and
-``redovisningsprinciper`` names a readable, non-empty .md or .txt file (relative to the
-file the directive is in). A mistake is an error with its file and line as soon as it is
-written, not only when the annual report is made. That a year has its board and texts at
-all is checked when its report is made: a year in progress has none yet.
+(with the text ``forvaltningsberattelse.md`` beside the ledger) passes. Each ``styrelse``
+directive names one person with a ``roll`` of ordförande, vice ordförande, ledamot or
+ersättare, and the board elected on one day has exactly one chair; each ``revisor``
+names one person; each ``förvaltningsberättelse`` and ``redovisningsprinciper`` names a
+readable, non-empty .md or .txt file (relative to the file the directive is in). A
+mistake is an error with its file and line as soon as it is written, not only when the
+annual report is made::
 
->>> from beancount import loader
->>> _, errors, _ = loader.load_string('''
-... plugin "bergslaget_plugins.report_parts_check"
-... 2022-05-12 custom "styrelse" "Anna Andersson"
-...   roll: "ordförandé"
-... ''')
->>> [error.message for error in errors]
-["roll ska vara ett av 'ordförande', 'vice ordförande', 'ledamot', 'ersättare', inte 'ordförandé'"]
+    plugin "bergslaget_plugins.report_parts_check"
+
+    2022-05-12 custom "styrelse" "Anna Andersson"
+      roll: "ordförandé"
+    2022-12-31 custom "förvaltningsberättelse" "forvaltningsberattelse.docx"
+    2022-12-31 custom "redovisningsprinciper" "principer.md"
+    main.beancount:3: roll ska vara ett av 'ordförande', 'vice ordförande', 'ledamot',
+      'ersättare', inte 'ordförandé'
+    main.beancount:5: förvaltningsberättelse: 'forvaltningsberattelse.docx' ska vara en .md- eller .txt-fil
+    main.beancount:6: redovisningsprinciper: filen principer.md finns inte
+
+That a year has its board and texts at all is checked when its report is made: a year
+in progress has none yet.
 """
 
 from __future__ import annotations

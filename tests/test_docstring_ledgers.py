@@ -29,6 +29,8 @@ from beancount import loader
 from beancount.core.data import Directive, Document, Transaction
 from beancount.parser import parser
 
+from bergslaget_plugins.roles import ROLES
+
 OPTIONS = """\
 option "operating_currency" "SEK"
 option "account_previous_earnings" "2069-Årets-resultat"
@@ -177,6 +179,18 @@ RECEIVABLES_CONTEXT = """\
 # The archived copy the invoice_documents example names (any bytes: Beancount finds the file by its name).
 INVOICE_COPY = {"dokument/Assets/1510-Kundfordringar/2022-02-15.faktura-2022101.pdf": b"%PDF-1.4\n%%EOF\n"}
 
+# The text the report_parts_check example names beside the ledger.
+ADMINISTRATION_REPORT = {"forvaltningsberattelse.md": "Föreningen har under året …\n".encode()}
+
+def accounts_playing_roles_except(*shown: str) -> str:
+    """An account of its own for each role in the chart other than ``shown`` (the roles an
+    example is about), so that no other role is reported missing."""
+    return "".join(
+        f'2020-01-01 open Assets:9{index:03d}-Konto SEK\n  roll: "{role.name}"\n'
+        for index, role in enumerate(ROLES) if role.name not in shown
+    )
+
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
@@ -203,16 +217,21 @@ EXAMPLES = [
     # The invoice (block 0) and its archived copy on disk give the linked document (block 1).
     Example("bergslaget_plugins.invoice_documents", inputs=(0,), result=1, context=RECEIVABLES_CONTEXT,
             files=INVOICE_COPY),
+    # The board, the auditor and a text beside the ledger pass (block 0); mistakes (block 1).
+    Example("bergslaget_plugins.report_parts_check", inputs=(0,), files=ADMINISTRATION_REPORT),
+    Example("bergslaget_plugins.report_parts_check", inputs=(1,)),
+    # A role twice, an unknown role and so a role missing (block 0); a role given by the settings (block 1).
+    Example("bergslaget_plugins.account_roles", inputs=(0,),
+            context=accounts_playing_roles_except("kundfordringar", "obs-konto")),
+    Example("bergslaget_plugins.account_roles", inputs=(1,), context=accounts_playing_roles_except("obs-konto")),
 ]
 
 
 # Plugin modules whose docstring blocks are not (yet) a complete example, and why. Each is
 # a known gap, named here so that a new plugin module cannot go unchecked silently.
 NOT_RUN = {
-    "account_roles": "a fragment: one open directive; a complete ledger needs every role of the chart",
     "lock_check": "a fragment: the lock records are abbreviated ('5d41…', '…')",
     "membership_fees": "the result needs the register example in fees.py (members, populations, KPI)",
-    "report_parts_check": "names a text file beside the ledger; its error example runs as a doctest",
     "rules": "plugin lines only, no entries",
 }
 
