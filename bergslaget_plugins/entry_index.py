@@ -39,7 +39,7 @@ from typing import TypeVar
 
 from beancount.core.data import Directive, Transaction, entry_sortkey
 
-__all__ = ["EntryIndex", "carry_entry_index", "entry_index", "shared_entry_indexes"]
+__all__ = ["EntryIndex", "carry_entry_index", "directives_of", "entry_index", "shared_entry_indexes"]
 
 AnyEntry = TypeVar("AnyEntry", bound=Directive)
 
@@ -118,6 +118,15 @@ def entry_index(entries: Sequence[Directive]) -> EntryIndex:
     index = _build(entries)
     _shared[-1][id(entries)] = (entries, index)
     return index
+
+
+def directives_of(entries: Sequence[Directive]) -> Sequence[Directive]:
+    """The entries that are not transactions, in order: ``entry_index(entries).directives``
+    within :func:`shared_entry_indexes`; outside it one walk over the entries finds them,
+    without indexing every posting (for a reader of directives called from a report or a page)."""
+    if _shared:
+        return entry_index(entries).directives
+    return [entry for entry in entries if type(entry) is not Transaction]
 
 
 #: Up to this many removed entries are looked up one by one (binary search on the sort key);

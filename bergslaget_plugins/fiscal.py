@@ -12,10 +12,12 @@ closed year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive, Transaction
+
+from bergslaget_plugins.entry_index import directives_of
 
 YEAR_END_TYPE = "bokslut"
 
@@ -28,11 +30,11 @@ class FiscalYearError(NamedTuple):
     entry: Directive
 
 
-def year_end_directives(entries: Iterable[Directive]) -> tuple[dict[int, Custom], list[FiscalYearError]]:
+def year_end_directives(entries: Sequence[Directive]) -> tuple[dict[int, Custom], list[FiscalYearError]]:
     """The ``custom "bokslut"`` directives by year, with errors for misplaced ones."""
     by_year: dict[int, Custom] = {}
     errors: list[FiscalYearError] = []
-    for entry in entries:
+    for entry in directives_of(entries):
         if not (isinstance(entry, Custom) and entry.type == YEAR_END_TYPE):
             continue
         if (entry.date.month, entry.date.day) != (12, 31):

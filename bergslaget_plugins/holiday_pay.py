@@ -66,7 +66,7 @@ be wrong; other dates are booked as usual.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -74,10 +74,11 @@ from typing import Any, NamedTuple
 from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Transaction
 
-from bergslaget_plugins.plugin_settings import parse_config
+from bergslaget_plugins.entry_index import directives_of, entry_index
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, format_swedish, round_krona
+from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.rates import EMPLOYER_CONTRIBUTION, Rate, build_rate_table
 from bergslaget_plugins.roles import AccountRoles, roles_for_plugin
 
@@ -170,29 +171,24 @@ def _balance(postings: list[tuple[datetime.date, Decimal]], date: datetime.date)
     return sum((number for posted, number in postings if posted <= date), Decimal(0))
 
 
-def _postings_to(entries: Iterable[Directive], *accounts: str) -> list[list[tuple[datetime.date, Decimal]]]:
-    """For each of ``accounts``: (date, SEK amount) of every posting to it or its sub-accounts.
+def _postings_to(entries: Sequence[Directive], *accounts: str) -> list[list[tuple[datetime.date, Decimal]]]:
+    """For each of ``accounts``: (date, SEK amount) of every posting to it or its sub-accounts,
+    in the entries' order; only the transactions on these accounts are looked at (the entry index)."""
+    index = entry_index(entries)
+    return [_sek_postings(index.transactions_under(account), account) for account in accounts]
 
-    One pass over the postings for all the accounts; which of them a posting's account
-    belongs to is decided once per account.
-    """
-    found: list[list[tuple[datetime.date, Decimal]]] = [[] for _ in accounts]
-    belongs_to: dict[str, tuple[int, ...]] = {}
-    for entry in entries:
-        if not isinstance(entry, Transaction):
-            continue
+
+def _sek_postings(transactions: Iterable[Transaction], account: str) -> list[tuple[datetime.date, Decimal]]:
+    """(date, SEK amount) of each posting of ``transactions`` to ``account`` or its sub-accounts."""
+    sub_account = account + ":"
+    found: list[tuple[datetime.date, Decimal]] = []
+    for entry in transactions:
         for entry_posting in entry.postings:
-            name = entry_posting.account
-            indexes = belongs_to.get(name)
-            if indexes is None:
-                indexes = belongs_to[name] = tuple(
-                    index for index, account in enumerate(accounts) if name == account or name.startswith(account + ":"))
-            if not indexes:
+            if entry_posting.account != account and not entry_posting.account.startswith(sub_account):
                 continue
             units = entry_posting.units
             if units is not None and units.currency == CURRENCY and isinstance(units.number, Decimal):
-                for index in indexes:
-                    found[index].append((entry.date, units.number))
+                found.append((entry.date, units.number))
     return found
 
 
@@ -251,7 +247,7 @@ def book_holiday_pay_liability(
     errors: list[Any] = list(rates.errors_for([settings.avgiftssats]))
 
     by_date: dict[datetime.date, list[Custom]] = {}
-    for entry in entries:
+    for entry in directives_of(entries):
         if isinstance(entry, Custom) and entry.type == FACT_TYPE:
             by_date.setdefault(entry.date, []).append(entry)
     if not by_date and not year_end_directives(entries)[0]:

@@ -68,6 +68,7 @@ from typing import Any, NamedTuple
 from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Posting, Transaction
 
+from bergslaget_plugins.entry_index import directives_of
 from bergslaget_plugins.generated import VERIFICATION_KEY
 from bergslaget_plugins.verification_numbers import is_verification, parse_verification
 
@@ -243,7 +244,7 @@ def _values(entry: Custom) -> list[Any]:
     return [value.value for value in entry.values]
 
 
-def read_lock_state(entries: Iterable[Directive]) -> tuple[LockState, list[LockError]]:
+def read_lock_state(entries: Sequence[Directive]) -> tuple[LockState, list[LockError]]:
     """Read the lock directives; report malformed or repeated ones at their place."""
     errors: list[LockError] = []
     records: dict[int, YearRecord] = {}
@@ -251,7 +252,7 @@ def read_lock_state(entries: Iterable[Directive]) -> tuple[LockState, list[LockE
     figure_directives: list[Custom] = []
     unlocks: dict[int, list[Custom]] = defaultdict(list)
     chain_end: Custom | None = None
-    for entry in entries:
+    for entry in directives_of(entries):
         if not isinstance(entry, Custom):
             continue
         error: LockError | None = None

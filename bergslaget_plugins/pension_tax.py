@@ -35,18 +35,20 @@ year). Misplaced year-end directives are reported by the year-end plugin (year_e
 
 from __future__ import annotations
 
+import bisect
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from beancount.core.data import Custom, Directive, Transaction
 
-from bergslaget_plugins.plugin_settings import parse_config
+from bergslaget_plugins.entry_index import entry_index
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import RULE_KEY, generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
+from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.rates import SPECIAL_PAYROLL_TAX, Rate, build_rate_table
 from bergslaget_plugins.roles import AccountRoles, roles_for_plugin
 
@@ -70,14 +72,13 @@ class PensionTaxSettings:
             raise ValueError("procentsats: får inte vara tom")
 
 
-def premiums_by_year(entries: Iterable[Directive], accounts: Iterable[str]) -> dict[int, Decimal]:
-    """Sum of SEK postings per calendar year to ``accounts`` (and their sub-accounts)."""
+def premiums_by_year(entries: Sequence[Directive], accounts: Iterable[str]) -> dict[int, Decimal]:
+    """Sum of SEK postings per calendar year to ``accounts`` (and their sub-accounts); only
+    the transactions on these accounts are looked at (the entry index)."""
     roots = tuple(accounts)
     sums: dict[int, Decimal] = {}
     is_premium: dict[str, bool] = {}  # decided once per account, not once per posting
-    for entry in entries:
-        if not isinstance(entry, Transaction):
-            continue
+    for entry in entry_index(entries).transactions_under(*roots):
         for entry_posting in entry.postings:
             account = entry_posting.account
             matches = is_premium.get(account)
@@ -92,10 +93,25 @@ def premiums_by_year(entries: Iterable[Directive], accounts: Iterable[str]) -> d
     return sums
 
 
-def _booked_dates(entries: Iterable[Directive], closing_dates: set[datetime.date]) -> set[datetime.date]:
-    """Closing dates on which this rule already booked (the plugin ran before on these entries)."""
-    return {entry.date for entry in entries
-            if isinstance(entry, Transaction) and entry.date in closing_dates and (entry.meta or {}).get(RULE_KEY) == RULE}
+def _booked_dates(entries: Sequence[Directive], closing_dates: set[datetime.date]) -> set[datetime.date]:
+    """Closing dates on which this rule already booked (the plugin ran before on these entries).
+
+    The entries are sorted by date, as a plugin gets them: only each closing date's
+    transactions are looked at, found by binary search.
+    """
+    transactions = entry_index(entries).transactions
+    return {date for date in closing_dates
+            if any((entry.meta or {}).get(RULE_KEY) == RULE for entry in _on_date(transactions, date))}
+
+
+def _on_date(transactions: Sequence[Transaction], date: datetime.date) -> Sequence[Transaction]:
+    """The transactions dated ``date`` of the date-sorted ``transactions``."""
+    first = bisect.bisect_left(transactions, date, key=_date)
+    return transactions[first:bisect.bisect_right(transactions, date, lo=first, key=_date)]
+
+
+def _date(entry: Transaction) -> datetime.date:
+    return entry.date
 
 
 def _tax_entry(closing: Custom, premiums: Decimal, rate: Rate, roles: AccountRoles) -> Transaction | None:

@@ -19,12 +19,13 @@ and report problems with the rates they use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive
 
+from bergslaget_plugins.entry_index import directives_of
 from bergslaget_plugins.money import format_swedish
 
 RATE_TYPE = "procentsats"
@@ -113,11 +114,11 @@ def _read_rate(entry: Custom) -> tuple[str | None, Decimal | None, str | None]:
     return name, percent, None
 
 
-def build_rate_table(entries: Iterable[Directive]) -> RateTable:
+def build_rate_table(entries: Sequence[Directive]) -> RateTable:
     """Read every ``custom "procentsats"`` directive into a table."""
     rates: dict[tuple[str, int], Rate] = {}
     problems: list[tuple[str | None, RateError]] = []
-    for entry in entries:
+    for entry in directives_of(entries):
         if not (isinstance(entry, Custom) and entry.type == RATE_TYPE):
             continue
         name, percent, problem = _read_rate(entry)
@@ -143,7 +144,7 @@ def build_rate_table(entries: Iterable[Directive]) -> RateTable:
     return RateTable(rates, problems)
 
 
-def rate_for_year(entries: Iterable[Directive], name: str, year: int) -> Rate | None:
+def rate_for_year(entries: Sequence[Directive], name: str, year: int) -> Rate | None:
     """The rate ``name`` for calendar ``year``, or None (build the table once when asking often)."""
     return build_rate_table(entries).get(name, year)
 

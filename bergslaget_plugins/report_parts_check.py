@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 from beancount.core.data import Directive
 
 from bergslaget_plugins.board import check_board_directives
+from bergslaget_plugins.entry_index import directives_of
 from bergslaget_plugins.report_texts import check_text_directives
 
 __plugins__ = ("check_report_parts",)
@@ -46,4 +47,5 @@ __plugins__ = ("check_report_parts",)
 
 def check_report_parts(entries: list[Directive], options_map: Mapping[str, Any]) -> tuple[list[Directive], list[NamedTuple]]:
     """The entries unchanged, and an error for each board, auditor or text directive that cannot be used."""
-    return entries, [*check_board_directives(entries), *check_text_directives(entries)]
+    directives = directives_of(entries)  # the board and the texts are custom directives
+    return entries, [*check_board_directives(directives), *check_text_directives(directives)]

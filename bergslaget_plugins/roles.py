@@ -53,6 +53,8 @@ from typing import Any, NamedTuple
 from beancount.core import account as account_lib
 from beancount.core.data import Directive, Open, new_metadata
 
+from bergslaget_plugins.entry_index import directives_of
+
 ROLE_KEY = "roll"
 PLUGIN = "bergslaget_plugins.account_roles"
 #: The account_roles rule's name among the rules line's settings.
@@ -279,7 +281,7 @@ def read_roles(
     sources: dict[str, Mapping[str, Any]] = {}
     errors: list[RoleError] = []
     opened: set[str] = set()
-    for entry in entries:
+    for entry in directives_of(entries):
         if not isinstance(entry, Open):
             continue
         opened.add(entry.account)
