@@ -56,6 +56,8 @@ from bergslaget_plugins.ocr import make_ocr
 
 MEMBER_TYPE = "medlem"
 POPULATION_TYPE = "folkmängd"
+#: Where a population or KPI figure comes from (required: the fee's basis must be traceable).
+SOURCE_KEY = "kalla"
 KPI_TYPE = "kpi"
 RULE_TYPE = "avgiftsregel"
 
@@ -360,7 +362,7 @@ def _add_population_figure(entry: Custom,
     if key in population:
         return FeeError(entry.meta, f"Folkmängden för {code} den {entry.date} är redan angiven", entry)
     population[key] = PopulationFigure(code, entry.date, int(count), entry.meta)
-    return None
+    return _missing_source(entry, f"Folkmängden för {code} den {entry.date}")
 
 
 def _add_kpi(entry: Custom, kpi: dict[int, tuple[Decimal, Mapping[str, Any]]]) -> FeeError | None:
@@ -371,7 +373,17 @@ def _add_kpi(entry: Custom, kpi: dict[int, tuple[Decimal, Mapping[str, Any]]]) -
     if entry.date.year in kpi:
         return FeeError(entry.meta, f"KPI för {entry.date.year} är redan angivet", entry)
     kpi[entry.date.year] = (values[0], entry.meta)
-    return None
+    return _missing_source(entry, f"KPI för {entry.date.year}")
+
+
+def _missing_source(entry: Custom, figure: str) -> FeeError | None:
+    """An error if the fee basis figure of ``entry`` does not say where it comes from (the
+    figure is still used: the error, not a changed fee, is what the accountant sees)."""
+    source = (entry.meta or {}).get(SOURCE_KEY)
+    if isinstance(source, str) and source.strip():
+        return None
+    return FeeError(entry.meta, f'{figure} saknar källa: ange {SOURCE_KEY}: "SCB …" (avgiftens underlag ska gå att följa '
+                    "till sin källa)", entry)
 
 
 def _add_rule(entry: Custom, rules: dict[int, FeeRule]) -> FeeError | None:

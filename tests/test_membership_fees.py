@@ -146,7 +146,7 @@ def register_with(members, extra: str = "", year_of_books: int = 2022) -> str:
     lines = [HEADER, REGISTER]
     for number, (name, code, people) in enumerate(members, start=2):
         lines.append(f'2020-01-01 custom "medlem" "{name}"\n  typ: "kommun"\n  lan: "Dalarna"\n  kommunkod: "{code}"\n  kundnr: {number}')
-        lines.append(f'2021-12-31 custom "folkmängd" "{code}" {people}')
+        lines.append(f'2021-12-31 custom "folkmängd" "{code}" {people}\n  kalla: "SCB"')
     lines.append(extra)
     lines.append(f'{year_of_books}-06-01 * "Bank" "Ränta"\n  Assets:1930-Företagskonto  1 SEK\n  Income:3994-Medlemsavgifter')
     return "\n".join(lines)
@@ -306,7 +306,7 @@ def test_no_rule_for_the_year():
 
 def test_no_kpi_for_the_year():
     text = 'plugin "bergslaget_plugins.membership_fees"\n' + register_with(DALARNA[:1]).replace("2022-06-01 * \"Bank\"", "2023-06-01 * \"Bank\"")
-    text += '\n2022-12-31 custom "folkmängd" "2080" 80000\n2022-12-31 custom "kpi" 371.91\n'
+    text += '\n2022-12-31 custom "folkmängd" "2080" 80000\n  kalla: "SCB"\n2022-12-31 custom "kpi" 371.91\n  kalla: "SCB"\n'
     entries, errors, _ = loader.load_string(text)
     [error] = errors
     assert error.source["lineno"] == line_of(text, 'custom "avgiftsregel"') and "KPI-årsmedeltal saknas för 2021" in error.message
@@ -323,7 +323,7 @@ def test_member_listed_twice():
 @pytest.mark.parametrize("count", ["-5", "1200.5"])
 def test_negative_or_fractional_population(count):
     extra = (f'2020-01-01 custom "medlem" "Nora kommun"\n  typ: "kommun"\n  lan: "Örebro"\n  kommunkod: "1884"\n  kundnr: 50\n'
-             f'2021-12-31 custom "folkmängd" "1884" {count}')
+             f'2021-12-31 custom "folkmängd" "1884" {count}\n  kalla: "SCB"')
     text, invoices, errors = load_bad(extra)
     assert {error.source["lineno"] for error in errors} == {line_of(text, '"folkmängd" "1884"'), line_of(text, '"medlem" "Nora kommun"')}
     assert "Nora kommun" not in invoices and len(invoices) == 3
@@ -353,3 +353,23 @@ def test_fee_basis_text_uses_decimal_commas(books):
     assert bases[("Hofors kommun", 2022)] == "fast del 10 215,00 + rörlig del 12 259,84 (folkmängd 9 578) = 22 475,00 kr"
     region = next(text for (payee, year), text in bases.items() if payee == "Region Gävleborg" and year == 2022)
     assert region == "fast del 20 430,00 + rörlig del 62 499,84 (folkmängd 48 828) = 82 930,00 kr"
+
+
+@pytest.mark.parametrize("figure", ['2021-12-31 custom "folkmängd" "2080" 80000', '2021-12-31 custom "kpi" 343.19'])
+def test_a_fee_basis_figure_without_its_source_is_an_error_at_its_line(figure: str) -> None:
+    """Found in review: a population (or KPI) figure without ``kalla`` passed bean-check, so the
+    fee's basis could not be traced to its source. Now it is an error at the figure's line; the
+    figure is still used, so no fee changes silently."""
+    with_source = register_with(DALARNA)
+    if "kpi" in figure:
+        with_source += f"\n{figure}\n  kalla: \"SCB\"\n"
+    plugin = 'plugin "bergslaget_plugins.membership_fees"\n'
+    text = plugin + with_source.replace(f'{figure}\n  kalla: "SCB"', figure)
+    assert text != plugin + with_source
+    entries, errors, _ = loader.load_string(text)
+    [error] = errors
+    assert error.source["lineno"] == line_of(text, figure) and "saknar källa" in error.message
+    reference, reference_errors, _ = loader.load_string(plugin + with_source)
+    assert reference_errors == []
+    assert {name: entry.postings[0].units for name, entry in generated(entries).items()} == {
+        name: entry.postings[0].units for name, entry in generated(reference).items()}
