@@ -4,11 +4,18 @@ For every fee year from the first ``avgiftsregel`` up to the last year of the bo
 this plugin books one invoice per member on the rule's invoice date: the member's
 receivable (Kundfordringar) against Medlemsavgifter, with an invoice number, an OCR
 reference (Bankgirot's modulus 10 with length digit) and the basis of the fee as
-metadata. The register, the rule and the arithmetic are described in ``fees.py``.
+metadata. The register, the rule and the arithmetic are described in ``fees.py``. With
+the register example there in the books, and the books past the invoice date (see
+below)::
 
     plugin "bergslaget_plugins.membership_fees"
 
-gives, for the register example in ``fees.py``::
+    2022-03-01 * "Fastighets AB Hushagen" "Hyra mars"
+      ver: "A1"
+      Expenses:5010-Lokalhyra      8000 SEK
+      Assets:1930-Företagskonto   -8000 SEK
+
+gives::
 
     2022-02-15 * "Storfors kommun" "Medlemsavgift 2022" ^faktura-2022101
       regel: "medlemsavgift"

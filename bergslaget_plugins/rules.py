@@ -31,6 +31,28 @@ The rules look up transactions by account in one index of the entries
 (:mod:`bergslaget_plugins.entry_index`), computed once and carried from each rule's
 entries to the next with only what the rule added or replaced.
 
+So a rule sees what the rules before it booked. With the association's chart and rates
+(``ledger/kontoplan.beancount``, ``ledger/satser.beancount``)::
+
+    plugin "bergslaget_plugins.rules"
+
+    2022-06-30 * "Folksam" "Pensionspremier"
+      ver: "A1"
+      Expenses:7411-Pensionsförsäkringspremier   343961 SEK
+      Assets:1930-Företagskonto                 -343961 SEK
+    2022-12-31 custom "bokslut" "Årsbokslut 2022"
+
+gives the year-end verification of the special payroll tax (``pension_tax``), numbered
+in its series by ``verification_numbers``, which comes after it; the other rules find
+nothing to book or to refuse::
+
+    2022-12-31 * "Särskild löneskatt på pensionskostnader 2022: 24,26 % av 343 961 kr"
+      regel: "särskild löneskatt"
+      ver_serie: "BO"
+      ver: "BO1"
+      Expenses:7533-Särskild-löneskatt-pension       83445 SEK
+      Liabilities:2943-Beräknad-särskild-löneskatt  -83445 SEK
+
 A rule's settings go under its module's last name::
 
     plugin "bergslaget_plugins.rules" "{'verification_numbers': {'genererade_serier': ('MA', 'PE', 'BO')}}"

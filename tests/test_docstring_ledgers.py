@@ -191,6 +191,27 @@ def accounts_playing_roles_except(*shown: str) -> str:
     )
 
 
+LEDGER_FOLDER = Path(__file__).resolve().parent.parent / "ledger"
+
+# The rules example's context: the association's own chart (every role, every report line) and rates.
+CHART_AND_RATES = f"""\
+include "{LEDGER_FOLDER / 'kontoplan.beancount'}"
+include "{LEDGER_FOLDER / 'satser.beancount'}"
+"""
+
+
+# The membership_fees example's context: the register example of fees.py (a member, its
+# population, KPI and the fee rule) and the accounts of the roles it books on.
+FEE_REGISTER_AND_ACCOUNTS = literal_blocks(module_docstring("bergslaget_plugins.fees"))[0] + """\
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Assets:1510-Kundfordringar SEK
+  roll: "kundfordringar"
+2020-01-01 open Income:3994-Medlemsavgifter SEK
+  roll: "medlemsavgifter"
+2020-01-01 open Expenses:5010-Lokalhyra SEK
+"""
+
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
@@ -224,6 +245,11 @@ EXAMPLES = [
     Example("bergslaget_plugins.account_roles", inputs=(0,),
             context=accounts_playing_roles_except("kundfordringar", "obs-konto")),
     Example("bergslaget_plugins.account_roles", inputs=(1,), context=accounts_playing_roles_except("obs-konto")),
+    # The plugin line and a rent payment past the invoice date (block 0), with the register of
+    # fees.py, give Storfors kommun's invoice (block 1).
+    Example("bergslaget_plugins.membership_fees", inputs=(0,), result=1, context=FEE_REGISTER_AND_ACCOUNTS),
+    # All the rules on one line: the pension premium and the year-end (block 1) give block 2.
+    Example("bergslaget_plugins.rules", inputs=(1,), result=2, context=CHART_AND_RATES),
 ]
 
 
@@ -231,8 +257,6 @@ EXAMPLES = [
 # a known gap, named here so that a new plugin module cannot go unchecked silently.
 NOT_RUN = {
     "lock_check": "a fragment: the lock records are abbreviated ('5d41…', '…')",
-    "membership_fees": "the result needs the register example in fees.py (members, populations, KPI)",
-    "rules": "plugin lines only, no entries",
 }
 
 PLUGIN_PACKAGE = Path(__file__).resolve().parent.parent / "bergslaget_plugins"
