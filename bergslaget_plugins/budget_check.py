@@ -19,6 +19,7 @@ from typing import Any
 from beancount.core.data import Close, Directive, Open
 
 from bergslaget_plugins.budget import BudgetError, read_budgets
+from bergslaget_plugins.entry_index import directives_of
 
 __plugins__ = ("check_budgets",)
 
@@ -27,9 +28,10 @@ def check_budgets(
     entries: list[Directive], options_map: dict[str, Any], config: str | None = None
 ) -> tuple[list[Directive], list[BudgetError]]:
     """The entries unchanged, with an error for each unreadable budget and each budget on an account not open."""
-    budgets, errors = read_budgets(entries)
-    opened = {entry.account: entry.date for entry in entries if isinstance(entry, Open)}
-    closed = {entry.account: entry.date for entry in entries if isinstance(entry, Close)}
+    directives = directives_of(entries)  # budgets, opens and closes: no transaction
+    budgets, errors = read_budgets(directives)
+    opened = {entry.account: entry.date for entry in directives if isinstance(entry, Open)}
+    closed = {entry.account: entry.date for entry in directives if isinstance(entry, Close)}
     for account, items in budgets.items():
         for item in items:
             open_from, closed_from = opened.get(account), closed.get(account)

@@ -47,6 +47,8 @@ from typing import Any, Literal, NamedTuple
 
 from beancount.core.data import Custom, Directive, Open, Transaction
 
+from bergslaget_plugins.entry_index import directives_of
+
 LAYOUT_TYPE = "rapportrad"
 NAME_KEY = "namn"
 LINE_KEY = "rad"
@@ -222,12 +224,16 @@ def _fixed_labels() -> set[str]:
 
 
 def read_chart(entries: Sequence[Directive], options: Mapping[str, Any]) -> tuple[Chart, list[ChartError]]:
-    """Read the layout and the account mapping from ``entries``; report contradictions."""
-    lines, errors = _read_layout(entries)
+    """Read the layout and the account mapping from ``entries``; report contradictions.
+
+    Only the directives are read (:func:`~bergslaget_plugins.entry_index.directives_of`), not
+    the transactions."""
+    directives = directives_of(entries)
+    lines, errors = _read_layout(directives)
     roots = {section.title: options[section.root_option] for section in SECTIONS}
     lines_by_label = {line.label: line for line in lines}
     accounts: dict[str, AccountMapping] = {}
-    for entry in entries:
+    for entry in directives:
         if not isinstance(entry, Open):
             continue
         meta = entry.meta or {}

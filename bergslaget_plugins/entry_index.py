@@ -39,7 +39,7 @@ from typing import TypeVar
 
 from beancount.core.data import Directive, Transaction, entry_sortkey
 
-__all__ = ["EntryIndex", "carry_entry_index", "directives_of", "entry_index", "shared_entry_indexes"]
+__all__ = ["EntryIndex", "carry_entry_index", "directives_of", "entry_index", "shared_entry_indexes", "transactions_of"]
 
 AnyEntry = TypeVar("AnyEntry", bound=Directive)
 
@@ -127,6 +127,15 @@ def directives_of(entries: Sequence[Directive]) -> Sequence[Directive]:
     if _shared:
         return entry_index(entries).directives
     return [entry for entry in entries if type(entry) is not Transaction]
+
+
+def transactions_of(entries: Sequence[Directive]) -> Sequence[Transaction]:
+    """The transactions, in order: ``entry_index(entries).transactions`` within
+    :func:`shared_entry_indexes`; outside it one walk over the entries finds them, without
+    indexing every posting (for a rule on a plugin line of its own, or a test)."""
+    if _shared:
+        return entry_index(entries).transactions
+    return [entry for entry in entries if type(entry) is Transaction]
 
 
 #: Up to this many removed entries are looked up one by one (binary search on the sort key);

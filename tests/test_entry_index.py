@@ -16,7 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bergslaget_plugins import entry_index as entry_index_module
-from bergslaget_plugins.entry_index import EntryIndex, carry_entry_index, entry_index, shared_entry_indexes
+from bergslaget_plugins.entry_index import (
+    EntryIndex,
+    carry_entry_index,
+    directives_of,
+    entry_index,
+    shared_entry_indexes,
+    transactions_of,
+)
 from bergslaget_plugins.rules import placed_in_date_order
 from conftest import LEDGER
 
@@ -115,3 +122,16 @@ def test_a_carried_index_is_the_index_of_the_rules_result(result: tuple[list[Dir
                 assert_index_of(entry_index(placed.entries), placed.entries)
     finally:
         entry_index_module._FEW = few
+
+
+def test_transactions_of_and_directives_of_are_the_index_parts_in_and_outside_the_scope() -> None:
+    entries, errors, _ = loader.load_file(str(LEDGER))
+    assert errors == []
+    index = entry_index(entries)
+    outside = (transactions_of(entries), directives_of(entries))
+    with shared_entry_indexes():
+        inside = (transactions_of(entries), directives_of(entries))
+        assert inside[0] is entry_index(entries).transactions  # the shared index, not a walk
+    for transactions, directives in (outside, inside):
+        assert [id(entry) for entry in transactions] == [id(entry) for entry in index.transactions]
+        assert [id(entry) for entry in directives] == [id(entry) for entry in index.directives]
