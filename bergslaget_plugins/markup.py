@@ -23,6 +23,11 @@ gets a bean-check error at its line::
 The entries it returns carry the neutralised text (``‹img src=x onerror=alert(1)›``),
 so even where the error is ignored no markup reaches a page. List it last, after the
 plugins that generate entries.
+
+The rule first reads the books' files (``source_text.py``): no text parsed from a file
+without ``<`` can hold it, so only the other entries are looked at one by one (those of
+files with ``<``, even in a comment; documents; generated entries). The errors are the
+same as when every entry is looked at.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive, Document, Note, Query, Transaction
+
+from bergslaget_plugins.source_text import entries_from_elsewhere, read_book_sources
 
 __plugins__ = ("refuse_markup",)
 
@@ -41,6 +48,9 @@ MARKUP_CHARACTERS = frozenset("<")
 #: The one character :func:`_transaction_is_clean` looks for (it must learn any other).
 (_MARKUP,) = MARKUP_CHARACTERS
 _TRANSLATION = str.maketrans(MARKUP_REPLACEMENTS)
+#: Entries whose text does not come from the books' files even when their ``filename`` is one: a
+#: document's file name comes from the file system (and the folder of the file that names it).
+_TEXT_FROM_ELSEWHERE = frozenset({Document})
 
 
 class MarkupError(NamedTuple):
@@ -134,25 +144,46 @@ def _neutral_entry(entry: Directive) -> Directive:
     return entry._replace(**changes)
 
 
+def _refused(entry: Directive, errors: list[MarkupError]) -> Directive:
+    """``entry``, or its copy with markup neutralised and an error for each text that had it."""
+    found = [(what, text) for what, text in _texts(entry) if has_markup(text)]
+    if not found:
+        return entry
+    for what, text in found:
+        errors.append(MarkupError(
+            entry.meta, f"{what} innehåller markering (<), som inte får finnas i böckerna; "
+                        f"skriv ‹ eller ta bort tecknet: {text!r}", entry))
+    return _neutral_entry(entry)
+
+
+def _places_to_check(entries: list[Directive], options_map: dict[str, Any]) -> list[int] | None:
+    """The places of the entries that may hold markup, or None: every entry may."""
+    sources = read_book_sources(options_map)
+    if sources is None:
+        return None
+    without_markup = sources.files_where(lambda facts: not facts.has_markup)
+    if not without_markup:
+        return None
+    return entries_from_elsewhere(entries, without_markup, _TEXT_FROM_ELSEWHERE)
+
+
 def refuse_markup(
     entries: list[Directive], options_map: dict[str, Any], config: str | None = None
 ) -> tuple[list[Directive], list[MarkupError]]:
     """The entries with markup neutralised, and an error for each text that had it."""
     errors: list[MarkupError] = []
-    checked: list[Directive] = []
+    places = _places_to_check(entries, options_map)
+    if places is not None:
+        checked = list(entries)
+        for place in places:
+            checked[place] = _refused(entries[place], errors)
+        return checked, errors
+    checked = []
     for entry in entries:
         if type(entry) is Transaction and _transaction_is_clean(entry):
             checked.append(entry)
-            continue
-        found = [(what, text) for what, text in _texts(entry) if has_markup(text)]
-        if not found:
-            checked.append(entry)
-            continue
-        for what, text in found:
-            errors.append(MarkupError(
-                entry.meta, f"{what} innehåller markering (<), som inte får finnas i böckerna; "
-                            f"skriv ‹ eller ta bort tecknet: {text!r}", entry))
-        checked.append(_neutral_entry(entry))
+        else:
+            checked.append(_refused(entry, errors))
     return checked, errors
 
 

@@ -1,0 +1,243 @@
+"""The books' own files, read again: what their text can put in the entries.
+
+Two rules look at every entry for something that can only come from the text of the
+books: the markup rule for ``<`` (``markup.py``), the spelling rule for misspelled
+metadata keys (``spelling.py``). With a hundred thousand transactions that walk costs a
+tenth of a second each; reading the files Beancount parsed and asking their text costs
+a few hundredths. A rule then walks, entry by entry, only the entries whose text does
+not come from a file that cannot hold what it looks for (:func:`entries_from_elsewhere`),
+and reports exactly the errors the walk over all entries reports.
+
+Why a file's text stands for the text of the entries parsed from it (Beancount 3's
+lexer, ``lexer.l``):
+
+- Every text of a parsed entry (payee, narration, comment, every string value) is a
+  string literal of its file; the escapes (``\\"``, ``\\n``, ``\\t``, ``\\r``, ``\\f``,
+  ``\\b``; a backslash before any other character is that character) make no ``<`` the
+  file does not hold. UTF-8 never uses the byte ``<`` inside another character.
+- Every metadata key is a KEY token (``[a-z][a-zA-Z0-9_-]+`` before a colon) right after
+  the indentation that begins a line, or after ``pushmeta``. :data:`_KEY` finds every
+  such word (and some that are not keys: in a string over several lines), so a file's
+  words are all the keys it gives, and perhaps more.
+- ``options_map["include"]`` lists every file Beancount parsed (absolute paths, as in the
+  entries' ``filename``). Text from elsewhere: ``load_string``'s text (``<string>``),
+  encrypted files (parsed as text, not listed), the ``documents`` option (Document entries
+  named by the file system, carrying the main file's name), and entries plugins make.
+- Our rules change a parsed entry only with text of that entry (the verification
+  number of an entry that asks for one), with no text (links, an empty list of values)
+  or with less (the markup rule's neutralised copies); the entries they make carry
+  :data:`~bergslaget_plugins.generated.RULE_KEY`.
+
+So a rule still walks: the entries whose ``filename`` is not a file it trusts, the
+entries our rules made, entries of the kinds it names (Document for markup), and entries
+of a class that is not one of Beancount's. A file's text is not trusted if it holds what
+the rule looks for, or if the file was changed (its ctime or mtime) later than a second
+before this process started, or cannot be read: Beancount may have parsed other text
+than is read now, and a ``<`` removed between the parse and this read would pass
+silently. Nothing can change a file without setting its ctime to the time of the change
+(no program can set it back), so a file changed before the process started is the file
+Beancount parsed. In a long-running process (Fava) the entries of the files edited since
+it started are walked, as before. The text is not used at all (:func:`read_book_sources`
+gives None) without files or when the main file is not one (``load_string``), when a
+plugin line names a module that is not ours (``bergslaget_plugins``) or Beancount runs
+another plugin before the plugin lines (their entries could carry anything), and on a
+system without ``/proc/self/stat`` (the process's start).
+
+What a file's text holds is read once per file and process (the key is the file's path,
+device, inode, size, mtime and ctime) and kept as two small facts, not as text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import itemgetter
+from typing import Any
+
+from beancount.core import data
+from beancount.core.data import Directive
+
+from bergslaget_plugins.generated import RULE_KEY
+
+#: The one plugin Beancount itself runs before the plugin lines (``loader.PLUGINS_PRE``).
+_BEANCOUNT_BEFORE_PLUGINS = (("beancount.ops.documents", None),)
+#: Our plugin modules.
+_OURS = "bergslaget_plugins"
+#: A file changed less than this before the process started is not trusted (clock steps, rounding).
+_MARGIN_NS = 1_000_000_000
+#: The classes of Beancount's directives: an entry of another class is walked.
+DIRECTIVE_TYPES: frozenset[type] = frozenset(data.ALL_DIRECTIVES)
+#: Text of at most this many bytes is searched for all its keys in one go (a larger file: one key at a time).
+_SMALL = 1 << 20
+_WORD = rb"([a-z][a-zA-Z0-9_-]*+):"
+#: An entry's metadata (the first field of every directive), and its file.
+_META = itemgetter(0)
+_FILENAME = itemgetter("filename")
+#: A line's indentation and the key after it, or ``pushmeta`` and its key (see the module's documentation).
+_KEY = re.compile(rb"\n[ \t]*+(?=[a-z])(?:pushmeta[ \t\r]++)?" + _WORD)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What one file's text can put in the entries parsed from it."""
+
+    #: The text holds ``<``.
+    has_markup: bool
+    #: Every metadata key the file gives (and perhaps other words).
+    metadata_keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class BookSources:
+    """The files Beancount parsed for the books, each with what its text holds.
+
+    A file's facts are None where its text cannot stand for its entries: it was changed
+    since this process started, or cannot be read.
+    """
+
+    files: Mapping[str, FileFacts | None]
+
+    def files_where(self, holds: Callable[[FileFacts], bool]) -> frozenset[str]:
+        """The files whose text stands for their entries and ``holds``."""
+        return frozenset(path for path, facts in self.files.items() if facts is not None and holds(facts))
+
+
+def _process_start_ns() -> int | None:
+    """When this process started (wall clock, nanoseconds, rounded down), or None if unknown."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        started_ticks = int(fields[19])  # field 22, starttime: clock ticks after boot
+        ticks_per_second = os.sysconf("SC_CLK_TCK")
+        since_boot_ns = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return time.time_ns() - (since_boot_ns - started_ticks * 1_000_000_000 // ticks_per_second)
+
+
+def _trusted_before_ns() -> int | None:
+    started = _process_start_ns()
+    return None if started is None else started - _MARGIN_NS
+
+
+#: Files changed before this moment are the files the loads of this process parsed (None: unknown).
+UNCHANGED_BEFORE_NS: int | None = _trusted_before_ns()
+
+_FACTS: dict[tuple[str, int, int, int, int, int], FileFacts] = {}
+
+
+def metadata_keys(text: bytes) -> frozenset[str]:
+    """Every word of ``text`` that Beancount can read as a metadata key (see the module's documentation)."""
+    end_of_first_line = text.find(b"\n")
+    # The first line has no newline before it.
+    keys = set(_KEY.findall(b"\n" + (text if end_of_first_line < 0 else text[:end_of_first_line])))
+    if len(text) <= _SMALL:
+        keys.update(_KEY.findall(text))
+    else:
+        # Most lines of a large file repeat a few keys: search for the next key not seen yet.
+        keys.update(_KEY.findall(text, 0, _SMALL))
+        position = 0
+        while found := _unseen_key(frozenset(keys)).search(text, position):
+            keys.add(found[1])
+            position = found.start()
+    return frozenset(key.decode("ascii") for key in keys)
+
+
+def _unseen_key(seen: frozenset[bytes]) -> re.Pattern[bytes]:
+    """:data:`_KEY`, except the keys ``seen``."""
+    known = b"|".join(re.escape(key) for key in sorted(seen))
+    return re.compile(rb"\n[ \t]*+(?=[a-z])(?:pushmeta[ \t\r]++)?(?!(?:" + known + rb"):)" + _WORD)
+
+
+def file_facts(path: str, unchanged_before_ns: int) -> FileFacts | None:
+    """What the file at ``path`` holds, or None if it changed at or after ``unchanged_before_ns`` or cannot be read."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    if max(status.st_mtime_ns, status.st_ctime_ns) >= unchanged_before_ns:
+        return None
+    key = (path, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    facts = _FACTS.get(key)
+    if facts is None:
+        try:
+            with open(path, "rb") as file:
+                text = file.read()
+        except OSError:
+            return None
+        if len(text) != status.st_size:
+            return None
+        facts = _FACTS[key] = FileFacts(b"<" in text, metadata_keys(text))
+    return facts
+
+
+def _only_our_plugins(options_map: Mapping[str, Any]) -> bool:
+    from beancount import loader
+
+    if list(loader.PLUGINS_PRE) != list(_BEANCOUNT_BEFORE_PLUGINS):
+        return False
+    return all(name == _OURS or name.startswith(_OURS + ".") for name, _ in options_map.get("plugin") or ())
+
+
+def read_book_sources(
+    options_map: Mapping[str, Any], unchanged_before_ns: int | None = None
+) -> BookSources | None:
+    """What the books' files hold, or None where their text cannot stand for the entries.
+
+    ``unchanged_before_ns`` (default: a second before this process started) is the moment
+    before which a file must have been changed last for its text to count; see the
+    module's documentation.
+    """
+    if unchanged_before_ns is None:
+        unchanged_before_ns = UNCHANGED_BEFORE_NS
+    files = options_map.get("include") or ()
+    if unchanged_before_ns is None or not files or options_map.get("filename") not in files:
+        return None
+    if not _only_our_plugins(options_map):
+        return None
+    return BookSources({path: file_facts(path, unchanged_before_ns) for path in files})
+
+
+def entries_from_elsewhere(
+    entries: Sequence[Directive], files: frozenset[str], kinds: frozenset[type] = frozenset()
+) -> list[int] | None:
+    """The places in ``entries``, in order, of those whose text may come from elsewhere than ``files``.
+
+    Those are: entries whose ``filename`` is not one of ``files``, the entries our rules
+    made (:data:`~bergslaget_plugins.generated.RULE_KEY`), entries of one of ``kinds``,
+    and entries of a class that is not one of Beancount's directives. None if an entry's
+    metadata is not a dictionary with a ``filename`` (the caller walks all entries). The work is done in C
+    loops (``map``, ``compress``), not in a Python loop over the entries.
+    """
+    everywhere = range(len(entries))
+    try:
+        metas = list(map(_META, entries))
+        filenames = list(map(_FILENAME, metas))
+        places = set(compress(everywhere, map(dict.__contains__, metas, repeat(RULE_KEY))))
+        elsewhere = set(filenames) - files
+    except (TypeError, KeyError):
+        return None
+    if elsewhere:
+        places.update(compress(everywhere, map(elsewhere.__contains__, filenames)))
+    types = list(map(type, entries))
+    present = set(types)
+    special = (present & kinds) | (present - DIRECTIVE_TYPES)
+    if special:
+        places.update(compress(everywhere, map(special.__contains__, types)))
+    return sorted(places)
+
+
+__all__ = [
+    "DIRECTIVE_TYPES",
+    "UNCHANGED_BEFORE_NS",
+    "BookSources",
+    "FileFacts",
+    "entries_from_elsewhere",
+    "file_facts",
+    "metadata_keys",
+    "read_book_sources",
+]
