@@ -15,6 +15,11 @@ figure changes far from the typo (``custom "medlemm"`` drops a member and its fe
 
 Words far from every known one (your own notes, ``anteckning:``) pass. The known words
 are in ``vocabulary.py``, taken from the modules' own constants.
+
+The rule first reads the books' files (``source_text.py``): the entries of a file whose
+text has no metadata key close to a known word cannot be wrong, so only the other
+entries are looked at one by one (those of files with such a word; custom directives;
+generated entries). The errors are the same as when every entry is looked at.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive
 
+from bergslaget_plugins.source_text import entries_from_elsewhere, read_book_sources
 from bergslaget_plugins.vocabulary import BEANCOUNT_KEYS, CUSTOM_TYPES, METADATA_KEYS
 
 __plugins__ = ("check_spelling",)
@@ -33,6 +39,8 @@ _UNSEEN = object()
 
 #: How alike (difflib's ratio, 0..1) an unknown word must be to a known one to be taken for a typo of it.
 SIMILARITY = 0.8
+#: Entries looked at even where the files' keys are all right: a custom type is not a key.
+_NOT_KEYS = frozenset({Custom})
 
 
 class SpellingError(NamedTuple):
@@ -57,27 +65,31 @@ def suggestion(word: str, known: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def check_spelling(
-    entries: list[Directive], options_map: dict[str, Any], config: str | None = None
-) -> tuple[list[Directive], list[SpellingError]]:
-    """The entries unchanged, with an error for each word close to, but not, a known one."""
-    errors: list[SpellingError] = []
-    # A word's suggestion is decided once per word, not once per use (the same keys recur on every entry).
-    custom_types: dict[str, str | None] = {}
-    metadata_keys: dict[str, str | None] = {
-        key: None for key in BEANCOUNT_KEYS}  # Beancount's own keys are never typos
+class _Suggestions:
+    """The suggestion for each word, decided once per word, not once per use (the same keys recur on every entry)."""
 
-    def metadata_suggestion(key: str) -> str | None:
-        known = metadata_keys.get(key, _UNSEEN)
+    def __init__(self) -> None:
+        self.custom_types: dict[str, str | None] = {}
+        self.metadata_keys: dict[str, str | None] = {key: None for key in BEANCOUNT_KEYS}  # never typos
+
+    def custom_type(self, word: str) -> str | None:
+        if word not in self.custom_types:
+            self.custom_types[word] = suggestion(word, CUSTOM_TYPES)
+        return self.custom_types[word]
+
+    def metadata_key(self, key: str) -> str | None:
+        known = self.metadata_keys.get(key, _UNSEEN)
         if known is _UNSEEN:
-            known = metadata_keys[key] = None if key.startswith("__") else suggestion(key, METADATA_KEYS)
+            known = self.metadata_keys[key] = None if key.startswith("__") else suggestion(key, METADATA_KEYS)
         return known  # type: ignore[return-value]
 
+
+def _check(entries: Iterable[Directive], suggestions: _Suggestions, errors: list[SpellingError]) -> None:
+    """An error in ``errors`` for each custom type and metadata key of ``entries`` close to, but not, a known one."""
+    metadata_suggestion = suggestions.metadata_key
     for entry in entries:
         if isinstance(entry, Custom):
-            if entry.type not in custom_types:
-                custom_types[entry.type] = suggestion(entry.type, CUSTOM_TYPES)
-            known = custom_types[entry.type]
+            known = suggestions.custom_type(entry.type)
             if known is not None:
                 errors.append(SpellingError(
                     entry.meta, f'Okänd custom-typ "{entry.type}" (ingen regel läser den); menas "{known}"?', entry))
@@ -93,6 +105,30 @@ def check_spelling(
                         posting.meta or entry.meta,
                         f"Okänd metadata {key} på konteringen {posting.account} (ingen regel läser den); menas {known}?",
                         entry))
+
+
+def _places_to_check(
+    entries: list[Directive], options_map: dict[str, Any], suggestions: _Suggestions
+) -> list[int] | None:
+    """The places of the entries that may have a misspelled word, or None: every entry may."""
+    sources = read_book_sources(options_map)
+    if sources is None:
+        return None
+    right = sources.files_where(
+        lambda facts: all(suggestions.metadata_key(key) is None for key in facts.metadata_keys))
+    if not right:
+        return None
+    return entries_from_elsewhere(entries, right, _NOT_KEYS)
+
+
+def check_spelling(
+    entries: list[Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[Directive], list[SpellingError]]:
+    """The entries unchanged, with an error for each word close to, but not, a known one."""
+    errors: list[SpellingError] = []
+    suggestions = _Suggestions()
+    places = _places_to_check(entries, options_map, suggestions)
+    _check(entries if places is None else map(entries.__getitem__, places), suggestions, errors)
     return entries, errors
 
 
