@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_format_argument, add_year_argument
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.csv_safety import csv_text
@@ -48,7 +49,7 @@ def print_checklist(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     check = commands.add_parser("check", help="årets checklista: vad som är klart och vad som återstår före bokslutet")
-    check.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    check.add_argument("--year", type=int, required=True, help="räkenskapsår")
-    check.add_argument("--format", choices=("text", "csv"), default="text")
+    add_books_argument(check)
+    add_year_argument(check)
+    add_format_argument(check)
     check.set_defaults(handler=print_checklist)

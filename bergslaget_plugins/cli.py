@@ -23,6 +23,7 @@ from typing import TextIO
 
 from beancount import loader
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_format_argument, add_year_argument
 from bergslaget_plugins import fiscal
 from bergslaget_plugins.books import BooksHaveErrors, default_ledger, load_books
 from bergslaget_plugins.covered_year import require_covered_year
@@ -115,8 +116,8 @@ def _parser(command_modules: bool = True) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     report = commands.add_parser("report", help="resultaträkning, balansräkning och noter")
-    report.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    report.add_argument("--year", type=int, help="räkenskapsår (standard: senaste avslutade)")
+    add_books_argument(report)
+    add_year_argument(report, "räkenskapsår (standard: senaste avslutade)", required=False)
     report.add_argument("--format", choices=("text", "csv", "html", "pdf"), default="text",
                         help="text, csv: räkningarna och noterna; html, pdf: hela årsredovisningen att skriva under")
     report.add_argument("-o", "--output", type=Path, default=None,
@@ -124,13 +125,13 @@ def _parser(command_modules: bool = True) -> argparse.ArgumentParser:
     report.set_defaults(handler=_report)
 
     fees = commands.add_parser("fees", help="medlemsavgifter: avgiftsunderlag per medlem")
-    fees.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    fees.add_argument("--year", type=int, required=True, help="avgiftsår")
-    fees.add_argument("--format", choices=("text", "csv"), default="text")
+    add_books_argument(fees)
+    add_year_argument(fees, "avgiftsår")
+    add_format_argument(fees)
     fees.set_defaults(handler=_fees)
 
     serve = commands.add_parser("serve", help="visa bokföringen i Fava, skrivskyddat, på 127.0.0.1")
-    serve.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
+    add_books_argument(serve)
     serve.add_argument("--port", type=int, default=5000, help="port (standard: 5000)")
     serve.set_defaults(handler=_serve)
 

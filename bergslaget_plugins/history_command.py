@@ -7,9 +7,9 @@ directive): date, author, message and diff, from :mod:`bergslaget_plugins.histor
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_year_argument
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.history import history_as_text, verification_history
 
@@ -23,6 +23,6 @@ def print_history(args: argparse.Namespace, out: TextIO) -> int:
 def add_command(commands: Any) -> None:
     history = commands.add_parser("history", help="en verifikations ändringshistorik ur git (behandlingshistorik)")
     history.add_argument("ver", help="verifikationen, t.ex. A12")
-    history.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    history.add_argument("--year", type=int, default=None, help="året, om numret finns i flera år")
+    add_books_argument(history)
+    add_year_argument(history, "året, om numret finns i flera år", required=False)
     history.set_defaults(handler=print_history)

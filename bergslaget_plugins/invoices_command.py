@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_year_argument
 from bergslaget_plugins.atomic_file import create_atomically
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.covered_year import require_covered_year
@@ -114,8 +115,8 @@ def _invoices(args: argparse.Namespace, out: TextIO) -> int:
 def add_command(commands: Any) -> None:
     """Add ``invoices`` to the ``bergslaget`` command."""
     parser = commands.add_parser("invoices", help="medlemsavgifternas fakturor som PDF och Peppol-e-faktura")
-    parser.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    parser.add_argument("--year", type=int, required=True, help="avgiftsår")
+    add_books_argument(parser)
+    add_year_argument(parser, "avgiftsår")
     parser.add_argument("--member", help="bara denna medlems faktura (namnet som i medlemsregistret)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="mapp att skriva fakturorna i")
     parser.add_argument("--format", choices=("pdf", "peppol", "all"), default="all",

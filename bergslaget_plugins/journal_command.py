@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
-from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_format_argument, add_year_argument
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.journal import build_journal, journal_as_csv, journal_as_text
@@ -36,10 +36,10 @@ def print_journal(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     journal = commands.add_parser("journal", help="verifikationslista (grundbok) i serie- och nummerordning")
-    journal.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    journal.add_argument("--year", type=int, required=True, help="räkenskapsår")
+    add_books_argument(journal)
+    add_year_argument(journal)
     journal.add_argument("--from", dest="begin", type=iso_date, default=None, help="första dag (standard: årets första)")
     journal.add_argument("--to", dest="end", type=iso_date, default=None, help="sista dag (standard: årets sista)")
     journal.add_argument("--series", default=None, help="bara en verifikationsserie, t.ex. LF")
-    journal.add_argument("--format", choices=("text", "csv"), default="text")
+    add_format_argument(journal)
     journal.set_defaults(handler=print_journal)

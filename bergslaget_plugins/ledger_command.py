@@ -9,9 +9,9 @@ with an ``IB`` row first and a ``UB`` row last per account.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_format_argument, add_year_argument
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.general_ledger import build_general_ledger, ledger_as_csv, ledger_as_text
@@ -27,8 +27,8 @@ def print_general_ledger(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     ledger = commands.add_parser("ledger", help="huvudbok: varje konto med IB, transaktioner, löpande saldo och UB")
-    ledger.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    ledger.add_argument("--year", type=int, required=True, help="räkenskapsår")
+    add_books_argument(ledger)
+    add_year_argument(ledger)
     ledger.add_argument("--account", default=None, help="bara ett konto, med BAS-nummer, t.ex. 1930")
-    ledger.add_argument("--format", choices=("text", "csv"), default="text")
+    add_format_argument(ledger)
     ledger.set_defaults(handler=print_general_ledger)

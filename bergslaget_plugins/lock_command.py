@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from beancount.core.data import Directive
 from beancount.parser import printer
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_year_argument
 from bergslaget_plugins.books import BooksHaveErrors, load_books
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.locked_figures import report_figures
@@ -181,6 +182,6 @@ def print_lock(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     lock = commands.add_parser("lock", help="lås ett avslutat räkenskapsår: varje senare ändring stoppas av bean-check")
-    lock.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    lock.add_argument("--year", type=int, required=True, help="räkenskapsåret som ska låsas")
+    add_books_argument(lock)
+    add_year_argument(lock, "räkenskapsåret som ska låsas")
     lock.set_defaults(handler=print_lock)

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.command_arguments import add_books_argument
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.roles import ROLES, read_roles
 
@@ -29,5 +30,5 @@ def print_roles(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     roles = commands.add_parser("roles", help="kontonas roller: vilket konto reglerna och importen använder till vad")
-    roles.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
+    add_books_argument(roles)
     roles.set_defaults(handler=print_roles)

@@ -7,9 +7,9 @@ Per account: opening balance, the year's debit and credit, closing balance, from
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_year_argument
 from bergslaget_plugins.books import load_books
 from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.general_ledger import build_general_ledger, trial_balance_as_text
@@ -24,6 +24,6 @@ def print_trial_balance(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     trial = commands.add_parser("trial-balance", help="råbalans: IB, debet, kredit och UB per konto")
-    trial.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    trial.add_argument("--year", type=int, required=True, help="räkenskapsår")
+    add_books_argument(trial)
+    add_year_argument(trial)
     trial.set_defaults(handler=print_trial_balance)

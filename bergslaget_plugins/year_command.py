@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from beancount.core.data import Transaction
 
+from bergslaget_plugins.command_arguments import add_books_argument
 from bergslaget_plugins.books import BooksHaveErrors, load_books
 from bergslaget_plugins.generated import is_generated
 from bergslaget_plugins.new_year import plan_year, write_new_files
@@ -46,5 +47,5 @@ def add_command(commands: Any) -> None:
     actions = year.add_subparsers(dest="year_action", required=True)
     opening = actions.add_parser("open", help="förbered ett nytt räkenskapsår från föregående år")
     opening.add_argument("year", type=int, help="året som ska öppnas, t.ex. 2023")
-    opening.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
+    add_books_argument(opening)
     opening.set_defaults(handler=open_year)

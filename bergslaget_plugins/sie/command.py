@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
+from bergslaget_plugins.command_arguments import add_books_argument, add_year_argument
 from bergslaget_plugins import fiscal
 from bergslaget_plugins.atomic_file import create_atomically, write_atomically
 from bergslaget_plugins.books import load_books
@@ -147,8 +148,8 @@ def add_command(commands: Any) -> None:
     actions = sie.add_subparsers(dest="sie_command", required=True)
 
     export = actions.add_parser("export", help="skriv årets SIE 4-fil (PC8) med saldon och verifikationer")
-    export.add_argument("ledger", nargs="?", type=Path, default=None, help="huvudfilen (ledger/main.beancount)")
-    export.add_argument("--year", type=int, help="räkenskapsår (standard: senaste avslutade)")
+    add_books_argument(export)
+    add_year_argument(export, "räkenskapsår (standard: senaste avslutade)", required=False)
     export.add_argument("-o", "--output", type=Path, help="filen att skriva (standard: standard ut)")
     export.add_argument("--type", choices=("4E", "4I"), default="4E",
                         help="4E: saldon och verifikationer (standard); 4I: bara verifikationer")
