@@ -110,19 +110,20 @@ SEK; a prepaid item without a counterparty (neither ``notpost`` nor payee).
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from beancount.core import account_types as account_types_lib
-from beancount.core.data import Directive, Posting, Transaction
+from beancount.core.data import Directive, Posting, Transaction, entry_sortkey
 from beancount.parser import options
 
 from bergslaget_plugins.chart import COUNTERPARTY_KEY
-from bergslaget_plugins.plugin_settings import parse_config
+from bergslaget_plugins.entry_index import entry_index
 from bergslaget_plugins.generated import (
     RULE_KEY,
     VERIFICATION_KEY,
@@ -134,6 +135,7 @@ from bergslaget_plugins.generated import (
 )
 from bergslaget_plugins.money import CURRENCY
 from bergslaget_plugins.periods import PERIOD_KEY, Month, Period, PeriodError, allocate, parse_period
+from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.roles import AccountRoles, RoleError, plugin_source, roles_for_plugin
 
 __plugins__ = ("periodise",)
@@ -236,8 +238,34 @@ def _link_for(source: Transaction) -> str:
     return link_name(RULE, reference, source.date.year)
 
 
-def _is_source(entry: Directive) -> bool:
-    return isinstance(entry, Transaction) and PERIOD_KEY in (entry.meta or {}) and not is_generated(entry)
+_NO_META: dict[str, Any] = {}
+
+
+def _sources(transactions: Iterable[Transaction]) -> list[Transaction]:
+    """The transactions to periodise: those with ``period``, except generated ones."""
+    return [entry for entry in transactions if PERIOD_KEY in (entry.meta or _NO_META) and not is_generated(entry)]
+
+
+def _periodised_links(transactions: Iterable[Transaction]) -> set[str]:
+    """The links of this rule's entries: their sources are periodised already (the plugin
+    ran before on these entries)."""
+    return {link for entry in transactions
+            if RULE_KEY in (entry.meta or _NO_META) and entry.meta[RULE_KEY] == RULE for link in entry.links}
+
+
+def _replaced(entries: Sequence[Directive], replacements: Sequence[tuple[Directive, Directive]]) -> list[Directive]:
+    """``entries`` with each (old, new) of ``replacements`` in old's place; the entries are
+    sorted, as a plugin gets them, so each old one is found by binary search on its sort key."""
+    output = list(entries)
+    for old, new in replacements:
+        key = entry_sortkey(old)
+        position = bisect.bisect_left(output, key, key=entry_sortkey)
+        while position < len(output) and output[position] is not old and entry_sortkey(output[position]) == key:
+            position += 1
+        if position == len(output) or output[position] is not old:  # not sorted after all: look everywhere
+            position = next(index for index, entry in enumerate(output) if entry is old)
+        output[position] = new
+    return output
 
 
 class _Plan(NamedTuple):
@@ -466,7 +494,9 @@ def periodise(
     if settings is None:
         return entries, list(errors)
     types = options.get_account_types(options_map)
-    if not any(_is_source(entry) for entry in entries):
+    transactions = entry_index(entries).transactions
+    sources = _sources(transactions)
+    if not sources:
         return entries, []
     needed = (PREPAID_COST_ROLE, PREPAID_INCOME_ROLE, ACCRUED_COST_ROLE, ACCRUED_INCOME_ROLE)
     roles, role_errors = roles_for_plugin(entries, options_map, needed, __name__)
@@ -477,31 +507,21 @@ def periodise(
     if account_errors:
         return entries, list(account_errors)
 
-    # Links of sources already periodised (the plugin ran before on these entries).
-    done = {
-        link
-        for entry in entries
-        if isinstance(entry, Transaction) and (entry.meta or {}).get(RULE_KEY) == RULE
-        for link in entry.links
-    }
+    done = _periodised_links(transactions)
     all_errors: list[Any] = []
     # Sources get their link in their place; the generated entries come last (Beancount sorts them in).
-    output: list[Directive] = list(entries)
+    linked: list[tuple[Directive, Directive]] = []
     generated: list[Directive] = []
-    for index, entry in enumerate(entries):
-        # Most entries have no period: skip them without a call.
-        if not isinstance(entry, Transaction) or not entry.meta or PERIOD_KEY not in entry.meta or not _is_source(entry):
-            continue
-        assert isinstance(entry, Transaction)
-        link = _link_for(entry)
+    for source in sources:
+        link = _link_for(source)
         if link in done:
             continue
-        plan = _plan(entry, settings, accounts, types, link)
+        plan = _plan(source, settings, accounts, types, link)
         all_errors.extend(plan.messages)
         if plan.generated:
-            output[index] = with_link(entry, link)
+            linked.append((source, with_link(source, link)))
             generated.extend(plan.generated)
-    return output + generated, all_errors
+    return _replaced(entries, linked) + generated, all_errors
 
 
 __all__ = ["AccrualAccounts", "AccrualError", "AccrualSettings", "periodise"]

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -51,6 +51,7 @@ from typing import Any, Literal, NamedTuple
 from beancount.core.data import Custom, Directive
 
 from bergslaget_plugins.counties import COUNTIES_BY_NAME
+from bergslaget_plugins.entry_index import directives_of
 from bergslaget_plugins.money import format_swedish, round_to
 from bergslaget_plugins.ocr import make_ocr
 
@@ -306,14 +307,14 @@ def _read_rule(entry: Custom) -> tuple[FeeRule | None, FeeError | None]:
     ), None
 
 
-def read_register(entries: Iterable[Directive]) -> tuple[Register, list[FeeError]]:
+def read_register(entries: Sequence[Directive]) -> tuple[Register, list[FeeError]]:
     """The members, population figures, KPI and rules; errors for unusable directives."""
     members: list[Member] = []
     population: dict[tuple[str, datetime.date], PopulationFigure] = {}
     kpi: dict[int, tuple[Decimal, Mapping[str, Any]]] = {}
     rules: dict[int, FeeRule] = {}
     errors: list[FeeError] = []
-    for entry in entries:
+    for entry in directives_of(entries):
         if not isinstance(entry, Custom):
             continue
         error: FeeError | None = None

@@ -27,12 +27,15 @@ invoice, is an error at the document (a copy must match its verification).
 
 from __future__ import annotations
 
+import datetime
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from beancount.core.data import Directive, Document, Transaction
 
+from bergslaget_plugins.entry_index import directives_of, entry_index
 from bergslaget_plugins.receivables import INVOICE_KEY, invoice_link
 
 __plugins__ = ("link_invoice_documents",)
@@ -58,10 +61,10 @@ def invoice_document_name(invoice_date: str, number: str, kind: str) -> str:
     return f"{invoice_date}.{invoice_link(number)}.{kind}"
 
 
-def archived_invoice_copies(entries: list[Directive], kind: str = "pdf") -> dict[str, str]:
+def archived_invoice_copies(entries: Sequence[Directive], kind: str = "pdf") -> dict[str, str]:
     """The archived copy of each invoice, by invoice number: the file of its linked ``document`` entry."""
     copies: dict[str, str] = {}
-    for entry in entries:
+    for entry in directives_of(entries):
         if isinstance(entry, Document):
             match = INVOICE_DOCUMENT_NAME.match(Path(entry.filename).name)
             if match and match["kind"] == kind and match["link"] in (entry.links or ()):
@@ -73,29 +76,43 @@ def link_invoice_documents(
     entries: list[Directive], options_map: dict[str, Any]
 ) -> tuple[list[Directive], list[InvoiceDocumentLinkError]]:
     """Give each archived invoice copy its invoice's link; see the module documentation."""
-    invoice_dates = {
-        str(entry.meta[INVOICE_KEY]): entry.date
-        for entry in entries
-        if isinstance(entry, Transaction) and entry.meta and INVOICE_KEY in entry.meta
-        and invoice_link(str(entry.meta[INVOICE_KEY])) in entry.links
-    }
+    copies = _invoice_copies(entries)
+    if not copies:
+        return entries, []
+    invoice_dates = _invoice_dates(entry_index(entries).transactions)
     errors: list[InvoiceDocumentLinkError] = []
-    linked: list[Directive] = []
-    for entry in entries:
-        match = INVOICE_DOCUMENT_NAME.match(Path(entry.filename).name) if isinstance(entry, Document) else None
-        if match is None:
-            linked.append(entry)
-            continue
-        assert isinstance(entry, Document)
+    linked: dict[int, Document] = {}
+    for entry, match in copies:
         invoice_date = invoice_dates.get(match["number"])
         if invoice_date is None or invoice_date != entry.date:
             where = "finns inte i bokföringen" if invoice_date is None else f"är daterad {invoice_date}"
             errors.append(InvoiceDocumentLinkError(
                 dict(entry.meta), f"Fakturakopian {entry.filename} hör till faktura {match['number']}, som {where}", entry))
-            linked.append(entry)
             continue
-        linked.append(entry._replace(links=frozenset(entry.links or ()) | {match["link"]}))
-    return linked, errors
+        linked[id(entry)] = entry._replace(links=frozenset(entry.links or ()) | {match["link"]})
+    if not linked:
+        return entries, errors
+    return [linked.get(id(entry), entry) for entry in entries], errors
+
+
+def _invoice_copies(entries: Sequence[Directive]) -> list[tuple[Document, re.Match[str]]]:
+    """The ``document`` entries named for an invoice, with what their names say."""
+    copies = []
+    for entry in directives_of(entries):
+        if isinstance(entry, Document):
+            match = INVOICE_DOCUMENT_NAME.match(Path(entry.filename).name)
+            if match is not None:
+                copies.append((entry, match))
+    return copies
+
+
+def _invoice_dates(transactions: Iterable[Transaction]) -> dict[str, datetime.date]:
+    """The date of each invoice in the books, by invoice number (the last one booked, if twice)."""
+    return {
+        str(entry.meta[INVOICE_KEY]): entry.date
+        for entry in transactions
+        if entry.meta and INVOICE_KEY in entry.meta and invoice_link(str(entry.meta[INVOICE_KEY])) in entry.links
+    }
 
 
 __all__ = ["INVOICE_DOCUMENT_NAME", "archived_invoice_copies", "InvoiceDocumentLinkError", "invoice_document_name", "link_invoice_documents"]

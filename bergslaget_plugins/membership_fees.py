@@ -57,6 +57,7 @@ chart (``bergslaget_plugins.roles``). Settings (optional)::
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -64,10 +65,11 @@ from typing import Any, NamedTuple
 from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.plugin_settings import ConfigError, parse_config
+from bergslaget_plugins.entry_index import entry_index
 from bergslaget_plugins.fees import FeeError, MemberFee, Register, compute_fees, invoice_date_of, read_register
 from bergslaget_plugins.generated import generated_transaction, is_generated, posting
 from bergslaget_plugins.money import format_swedish
+from bergslaget_plugins.plugin_settings import ConfigError, parse_config
 from bergslaget_plugins.receivables import invoice_link
 from bergslaget_plugins.roles import AccountRoles, RoleError, roles_for_plugin
 
@@ -93,11 +95,14 @@ class FeeConflictError(NamedTuple):
     entry: Directive
 
 
-def booked_fee_invoices(entries: list[Directive]) -> dict[tuple[str, int], Transaction]:
+_NO_META: dict[str, Any] = {}
+
+
+def booked_fee_invoices(entries: Sequence[Directive]) -> dict[tuple[str, int], Transaction]:
     """Fee invoices in the books, by (member, fee year)."""
     booked: dict[tuple[str, int], Transaction] = {}
-    for entry in entries:
-        if isinstance(entry, Transaction) and entry.meta and MEMBER_KEY in entry.meta:
+    for entry in entry_index(entries).transactions:
+        if MEMBER_KEY in (entry.meta or _NO_META):
             member, year = entry.meta.get(MEMBER_KEY), entry.meta.get(FEE_YEAR_KEY)
             if isinstance(member, str) and isinstance(year, (int, Decimal)) and not isinstance(year, bool):
                 booked.setdefault((member, int(year)), entry)

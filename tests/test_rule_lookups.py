@@ -17,7 +17,7 @@ from beancount.core.data import Custom, Directive, Posting, Transaction, new_met
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bergslaget_plugins import holiday_pay, pension_tax
+from bergslaget_plugins import accruals, holiday_pay, pension_tax
 from bergslaget_plugins.entry_index import directives_of, entry_index, shared_entry_indexes
 from conftest import LEDGER
 
@@ -75,3 +75,49 @@ def test_directives_of_the_real_books_inside_and_outside_the_shared_scope() -> N
     with shared_entry_indexes():
         assert directives_of(entries) is entry_index(entries).directives
         assert list(directives_of(entries)) == walked
+
+
+ACCRUAL_BOOKS = """
+option "operating_currency" "SEK"
+2020-01-01 open Assets:1790-Övriga-förutbetalda-kostnader SEK
+  roll: "förutbetalda-kostnader, upplupna-intäkter"
+2020-01-01 open Assets:1930-Företagskonto SEK
+2020-01-01 open Liabilities:2970-Förutbetalda-intäkter SEK
+  roll: "förutbetalda-intäkter"
+2020-01-01 open Liabilities:2990-Övriga-upplupna-kostnader SEK
+  roll: "upplupna-kostnader"
+2020-01-01 open Expenses:6540-IT-tjänster SEK
+2022-12-20 * "Telia" "Bredband 2023"
+  ver: "LF11"
+  period: "2023-01/2023-12"
+  Expenses:6540-IT-tjänster      12000 SEK
+  Assets:1930-Företagskonto     -12000 SEK
+2022-12-20 * "Telia" "Samma dag, utan period"
+  Expenses:6540-IT-tjänster        100 SEK
+  Assets:1930-Företagskonto       -100 SEK
+2022-12-20 * "Microsoft" "Licenser 2023"
+  ver: "LF12"
+  period: "2023-01/2023-06"
+  Expenses:6540-IT-tjänster       6000 SEK
+  Assets:1930-Företagskonto      -6000 SEK
+2022-12-21 * "Telia" "Dagen efter"
+  Expenses:6540-IT-tjänster        100 SEK
+  Assets:1930-Företagskonto       -100 SEK
+"""
+
+
+def test_periodised_sources_get_their_link_in_their_own_place_sorted_or_not() -> None:
+    """The accrual rule replaces each source by its linked copy where the source stood: found
+    by binary search in sorted entries (two sources and another entry on one day), and by a
+    search through all of them when a caller hands over unsorted entries."""
+    entries, errors, options_map = loader.load_string(ACCRUAL_BOOKS)
+    assert errors == []
+    for handed in (entries, list(reversed(entries))):
+        output, errors = accruals.periodise(handed, options_map)
+        assert errors == []
+        kept = output[: len(handed)]
+        changed = [(before, after) for before, after in zip(handed, kept) if before is not after]
+        assert sorted(before.narration for before, _ in changed) == ["Bredband 2023", "Licenser 2023"]
+        for before, after in changed:
+            assert after.links == before.links | {f"periodisering-{before.meta['ver']}-2022"}
+            assert after._replace(links=before.links) == before
