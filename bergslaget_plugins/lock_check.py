@@ -7,15 +7,23 @@ verification's file and line (for a generated one: the directive it comes from) 
 one that was edited, added, removed or renumbered, and any record, unlock or chain
 end that does not hold; and it computes each locked year's annual report again and
 reports each figure that is not what was recorded, for instance because an account was
-moved to another line (:mod:`bergslaget_plugins.locked_figures`). Open years are not checked::
+moved to another line (:mod:`bergslaget_plugins.locked_figures`). Open years are not checked.
+
+Say 2022 was locked when its first verification read "Hyra januari" (``bergslaget lock
+--year 2022`` wrote the record ``2022/las.beancount``, which the books include), and the
+text was changed afterwards::
 
     plugin "bergslaget_plugins.lock_check"
 
-    2026-04-10 custom "låst år" 2022 "5d41…"
-      …
-    2026-04-10 custom "låst siffra" 2022 "Balansräkning" "Kundfordringar" 0
-      …
-    2026-04-10 custom "låst verifikation" 2022 "A1" 2022 "1f0e…"
+    2022-01-10 * "Fastighets AB Hushagen" "Hyra februari"
+      ver: "A1"
+      Expenses:5010-Lokalhyra      24000 SEK
+      Assets:1930-Företagskonto   -24000 SEK
+    main.beancount:3: Verifikation A1 (2022) har ändrats efter att räkenskapsåret 2022 låstes
+      (låspost 2022/las.beancount:22); rätta med en ny verifikation i ett öppet år
+
+A changed amount is refused the same way, and also at each figure of the annual report
+it changes (at the ``låst siffra`` line in the record).
 
 List it LAST, after every plugin that generates entries and after the numbering, so
 that it sees the verifications as the books finally have them.

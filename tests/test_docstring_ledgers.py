@@ -13,6 +13,7 @@ with that message, so an example cannot drift from what the plugin does.
 from __future__ import annotations
 
 import ast
+import datetime
 import importlib
 import inspect
 import os
@@ -29,7 +30,10 @@ from beancount import loader
 from beancount.core.data import Directive, Document, Transaction
 from beancount.parser import parser
 
+from bergslaget_plugins.locked_figures import report_figures
+from bergslaget_plugins.locking import chain_end_text, covered_verifications, record_text, verification_digest
 from bergslaget_plugins.roles import ROLES
+from bergslaget_plugins.statements import build_annual_report
 
 OPTIONS = """\
 option "operating_currency" "SEK"
@@ -212,6 +216,49 @@ FEE_REGISTER_AND_ACCOUNTS = literal_blocks(module_docstring("bergslaget_plugins.
 """
 
 
+# The lock_check example's books: a chart the annual report can be made from (the year's
+# record holds its figures), and the record of 2022 that the example names.
+LOCKED_BOOKS_CONTEXT = """\
+2020-01-01 custom "rapportrad" "Kostnader" "Övriga externa kostnader"
+2020-01-01 custom "rapportrad" "Tillgångar" "Kassa och bank"
+2020-01-01 custom "rapportrad" "Eget kapital" "Årets resultat"
+2020-01-01 open Expenses:5010-Lokalhyra SEK
+  namn: "Lokalhyra"
+  rad: "Övriga externa kostnader"
+2020-01-01 open Assets:1930-Företagskonto SEK
+  namn: "Företagskonto"
+  rad: "Kassa och bank"
+2020-01-01 open Equity:2069-Årets-resultat SEK
+  namn: "Årets resultat"
+  rad: "Årets resultat"
+include "2022/las.beancount"
+"""
+
+
+def locked_as_it_was(year: int, changed: str, original: str) -> Callable[[Path], None]:
+    """Lock ``year`` of the books as they were before ``original`` became ``changed``: the
+    record as ``bergslaget lock`` writes it (the verifications' digests and the annual
+    report's figures, by the project's lock code) in ``YEAR/las.beancount``, with the chain's end."""
+
+    def lock(main: Path) -> None:
+        changed_text = main.read_text(encoding="utf-8")
+        assert changed in changed_text, changed
+        record = main.parent / str(year) / "las.beancount"
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text("", encoding="utf-8")
+        main.write_text(changed_text.replace(changed, original), encoding="utf-8")
+        entries, errors, options = loader.load_file(str(main))
+        assert errors == [], errors
+        figures = report_figures(build_annual_report(entries, options, year))
+        digests = {key: verification_digest(entry) for key, entry in covered_verifications(entries, None, year).items()}
+        locked_on = datetime.date(year + 1, 4, 10)
+        text, digest = record_text(year, locked_on, None, 0, digests, figures)
+        record.write_text(text + chain_end_text(year, digest, locked_on), encoding="utf-8")
+        main.write_text(changed_text, encoding="utf-8")
+
+    return lock
+
+
 EXAMPLES = [
     # Block 0 the rate and year-end, block 2 the plugin line; block 1 what they give,
     # with the premiums the docstring names ("premiums of 343 961 kr on 7411").
@@ -248,16 +295,18 @@ EXAMPLES = [
     # The plugin line and a rent payment past the invoice date (block 0), with the register of
     # fees.py, give Storfors kommun's invoice (block 1).
     Example("bergslaget_plugins.membership_fees", inputs=(0,), result=1, context=FEE_REGISTER_AND_ACCOUNTS),
+    # A verification of a locked year changed after the lock (made by the test from the text before).
+    Example("bergslaget_plugins.lock_check", inputs=(0,), context=LOCKED_BOOKS_CONTEXT,
+            prepare=locked_as_it_was(2022, "Hyra februari", "Hyra januari")),
     # All the rules on one line: the pension premium and the year-end (block 1) give block 2.
     Example("bergslaget_plugins.rules", inputs=(1,), result=2, context=CHART_AND_RATES),
 ]
 
 
-# Plugin modules whose docstring blocks are not (yet) a complete example, and why. Each is
-# a known gap, named here so that a new plugin module cannot go unchecked silently.
-NOT_RUN = {
-    "lock_check": "a fragment: the lock records are abbreviated ('5d41…', '…')",
-}
+# Plugin modules whose docstring blocks are not (yet) a complete example, and why (none
+# today). Each would be a known gap, named here so that a new plugin module cannot go
+# unchecked silently.
+NOT_RUN: dict[str, str] = {}
 
 PLUGIN_PACKAGE = Path(__file__).resolve().parent.parent / "bergslaget_plugins"
 
