@@ -41,12 +41,10 @@ from bergslaget_plugins.chart import BALANCE_SHEET, earnings_accounts, read_char
 from bergslaget_plugins.fees import invoice_date_of, read_register
 from bergslaget_plugins.holiday_pay import FACT_TYPE as HOLIDAY_PAY_TYPE
 from bergslaget_plugins.money import format_kronor
-from bergslaget_plugins.rates import RATE_TYPE
+from bergslaget_plugins.rates import CARRIED_FROM_KEY, RATE_TYPE
 from bergslaget_plugins.report_texts import MANAGEMENT_REPORT_TYPE
 from bergslaget_plugins.roles import read_roles
 
-#: Metadata on a carried rate until the accountant confirms it.
-CARRIED_FROM_KEY = "overford_fran"
 #: The series of the annual meeting's decisions booked in the books.
 MEETING_SERIES = "ÅM"
 

@@ -29,6 +29,9 @@ from bergslaget_plugins.entry_index import directives_of
 from bergslaget_plugins.money import format_swedish
 
 RATE_TYPE = "procentsats"
+#: Metadata on a rate that ``bergslaget year open`` carried over from the year before (new_year.py):
+#: ``bergslaget check`` lists such rates until the accountant has confirmed them and removed the key.
+CARRIED_FROM_KEY = "overford_fran"
 #: Employer's social security contributions, percent of the salary.
 EMPLOYER_CONTRIBUTION = "arbetsgivaravgift"
 #: Special payroll tax on pension costs, percent of the premiums.
@@ -150,6 +153,7 @@ def rate_for_year(entries: Sequence[Directive], name: str, year: int) -> Rate | 
 
 
 __all__ = [
+    "CARRIED_FROM_KEY",
     "EMPLOYER_CONTRIBUTION",
     "RATE_TYPE",
     "SPECIAL_PAYROLL_TAX",

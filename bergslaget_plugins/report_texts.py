@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 MANAGEMENT_REPORT_TYPE = "förvaltningsberättelse"
@@ -53,6 +52,10 @@ class ReportTexts:
 
 def markdown_as_html(text: str) -> Markup:
     """``text`` (Markdown) as HTML; raw HTML in it is escaped; its top headings become h3."""
+    # Imported here: the rules that check the texts (report_parts_check) and the spelling
+    # rule's vocabulary import this module on every load of the books, but only a report renders.
+    from markdown_it import MarkdownIt
+
     parser = MarkdownIt("commonmark", {"html": False})
     tokens = parser.parse(text)
     headings = [token for token in tokens if token.type in ("heading_open", "heading_close")]

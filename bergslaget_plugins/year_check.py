@@ -35,8 +35,7 @@ from bergslaget_plugins.generated import is_generated
 from bergslaget_plugins.holiday_pay import FACT_TYPE as HOLIDAY_PAY_TYPE
 from bergslaget_plugins.membership_fees import books_reach
 from bergslaget_plugins.money import format_kronor
-from bergslaget_plugins.new_year import CARRIED_FROM_KEY
-from bergslaget_plugins.rates import EMPLOYER_CONTRIBUTION, RATE_TYPE, SPECIAL_PAYROLL_TAX
+from bergslaget_plugins.rates import CARRIED_FROM_KEY, EMPLOYER_CONTRIBUTION, RATE_TYPE, SPECIAL_PAYROLL_TAX
 from bergslaget_plugins.receivables import InvoiceBookError, read_invoices
 from bergslaget_plugins.roles import read_roles
 from bergslaget_plugins.verification_numbers import is_verification, parse_verification
