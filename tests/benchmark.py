@@ -248,6 +248,13 @@ print(json.dumps(times))
 _ENVIRONMENT = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"}
 
 
+def _settle() -> None:
+    """Wait until the books just written are older than the processes that load them: the
+    rules trust a file's text only if it did not change after a process started
+    (``source_text.py``), as books saved before a load are."""
+    time.sleep(1.5)
+
+
 def _run_json(arguments: Sequence[str]) -> dict[str, Any]:
     completed = subprocess.run(arguments, capture_output=True, text=True, env=_ENVIRONMENT)
     if completed.returncode != 0:
@@ -289,6 +296,7 @@ def measure(transactions: int, repeat: int, fava: bool, requests: int) -> dict[s
     with tempfile.TemporaryDirectory() as folder:
         main = write_books(Path(folder), transactions)
         plain = plain_main_file(main)
+        _settle()
         loads = interleaved({
             "plain": lambda: _run_json([sys.executable, "-c", LOAD, str(plain), "load"]),
             "plugins": lambda: _run_json([sys.executable, "-c", LOAD, str(main), "report"]),
@@ -335,6 +343,7 @@ def rule_times(transactions: int) -> None:
     """Each plugin of the books (each rule of the rules line) alone: best of three, in one process."""
     with tempfile.TemporaryDirectory() as folder:
         main = write_books(Path(folder), transactions)
+        _settle()
         times = _run_json([sys.executable, "-c", RULE_TIMES, str(plain_main_file(main)), str(main)])
     print(f"\nEn plugin i taget, {transactions} transaktioner (import och index en gång, varje regel bästa av tre, ms; "
           "sedan: Beancounts sortering efter en egen plugin-rad, eller reglernas insortering av sina nya poster):\n")
