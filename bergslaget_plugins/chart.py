@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from beancount.core.data import Custom, Directive, Open, Transaction
+from beancount.core.data import Custom, Directive, Open
 
 from bergslaget_plugins.entry_index import directives_of
 
@@ -158,6 +158,10 @@ class Chart:
             return False
         line = self.line(mapping.line)
         return line is not None and line.note is not None
+
+    def accounts_needing_counterparty(self) -> frozenset[str]:
+        """The accounts whose postings must name their note row with ``motpart``."""
+        return frozenset(account for account in self.accounts if self.needs_counterparty(account))
 
 
 class ChartError(NamedTuple):
@@ -291,25 +295,3 @@ def earnings_accounts(options: Mapping[str, Any]) -> tuple[str, str]:
     """The full names of Beancount's current and previous earnings accounts (options are leaf names)."""
     equity = options["name_equity"]
     return (f"{equity}:{options['account_current_earnings']}", f"{equity}:{options['account_previous_earnings']}")
-
-
-def postings_missing_counterparty(entries: Iterable[Directive], chart: Chart) -> list[ChartError]:
-    """Postings on note accounts without a fixed row that do not name their ``motpart``."""
-    errors: list[ChartError] = []
-    # Decided once per account, not once per posting.
-    needing = {account for account in chart.accounts if chart.needs_counterparty(account)}
-    for entry in entries:
-        if not isinstance(entry, Transaction):
-            continue
-        for posting in entry.postings:
-            if posting.account not in needing:
-                continue
-            counterparty = (posting.meta or {}).get(COUNTERPARTY_KEY)
-            if not isinstance(counterparty, str) or not counterparty.strip():
-                line = chart.accounts[posting.account].line
-                errors.append(ChartError(
-                    entry.meta,
-                    f"Konteringen på {posting.account} saknar motpart (noten till {line} specificeras per motpart)",
-                    entry,
-                ))
-    return errors

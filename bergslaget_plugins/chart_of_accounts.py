@@ -28,11 +28,13 @@ List it after the plugins that generate entries, so that their postings are chec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from beancount.core.data import Directive
 
-from bergslaget_plugins.chart import ChartError, postings_missing_counterparty, read_chart
+from bergslaget_plugins.chart import Chart, ChartError, read_chart
+from bergslaget_plugins.counterparty_postings import counterparty_postings
 
 __plugins__ = ("check_chart_of_accounts",)
 
@@ -44,3 +46,12 @@ def check_chart_of_accounts(
     chart, errors = read_chart(entries, options_map)
     errors.extend(postings_missing_counterparty(entries, chart))
     return entries, errors
+
+
+def postings_missing_counterparty(entries: Sequence[Directive], chart: Chart) -> list[ChartError]:
+    """Postings on note accounts without a fixed row that do not name their ``motpart``."""
+    return [
+        ChartError(entry.meta, f"Konteringen på {posting.account} saknar motpart "
+                               f"(noten till {chart.accounts[posting.account].line} specificeras per motpart)", entry)
+        for entry, posting in counterparty_postings(entries, chart.accounts_needing_counterparty()).unnamed
+    ]

@@ -33,15 +33,16 @@ from __future__ import annotations
 import bisect
 import contextlib
 import heapq
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from beancount.core.data import Directive, Transaction, entry_sortkey
 
-__all__ = ["EntryIndex", "carry_entry_index", "directives_of", "entry_index", "shared_entry_indexes", "transactions_of"]
+__all__ = ["EntryIndex", "carry_entry_index", "derived_from_transactions", "directives_of", "entry_index", "shared_entry_indexes", "transactions_of"]
 
 AnyEntry = TypeVar("AnyEntry", bound=Directive)
+Derived = TypeVar("Derived")
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,21 @@ def _build(entries: Iterable[Directive]) -> EntryIndex:
 # The indexes of the lists seen in the current scope, by the list's id, with the list
 # itself (so that the id stays its own while the scope lasts).
 _shared: list[dict[int, tuple[Sequence[Directive], EntryIndex]]] = []
+# What rules derived from a list of transactions in the current scope, by the list's id and
+# the derivation's key, with the list itself (see derived_from_transactions).
+_derived: list[dict[tuple[int, Hashable], tuple[Sequence[Transaction], Any]]] = []
 
 
 @contextlib.contextmanager
 def shared_entry_indexes() -> Iterator[None]:
     """Within this scope, :func:`entry_index` computes the index of a list once."""
     _shared.append({})
+    _derived.append({})
     try:
         yield
     finally:
         _shared.pop()
+        _derived.pop()
 
 
 def entry_index(entries: Sequence[Directive]) -> EntryIndex:
@@ -136,6 +142,24 @@ def transactions_of(entries: Sequence[Directive]) -> Sequence[Transaction]:
     if _shared:
         return entry_index(entries).transactions
     return [entry for entry in entries if type(entry) is Transaction]
+
+
+def derived_from_transactions(
+    entries: Sequence[Directive], key: Hashable, derive: Callable[[Sequence[Transaction]], Derived]
+) -> Derived:
+    """``derive(transactions_of(entries))``; within :func:`shared_entry_indexes` once per
+    list of transactions and ``key``, for what several rules derive alike. The index of a
+    rule's result keeps the list of transactions of the one before while the rule adds or
+    replaces no transaction, so a later rule finds what an earlier one derived."""
+    if not _shared:
+        return derive(transactions_of(entries))
+    transactions = entry_index(entries).transactions
+    known = _derived[-1].get((id(transactions), key))
+    if known is not None and known[0] is transactions:
+        return cast(Derived, known[1])
+    derived = derive(transactions)
+    _derived[-1][(id(transactions), key)] = (transactions, derived)
+    return derived
 
 
 #: Up to this many removed entries are looked up one by one (binary search on the sort key);

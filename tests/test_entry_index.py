@@ -19,6 +19,7 @@ from bergslaget_plugins import entry_index as entry_index_module
 from bergslaget_plugins.entry_index import (
     EntryIndex,
     carry_entry_index,
+    derived_from_transactions,
     directives_of,
     entry_index,
     shared_entry_indexes,
@@ -135,3 +136,28 @@ def test_transactions_of_and_directives_of_are_the_index_parts_in_and_outside_th
     for transactions, directives in (outside, inside):
         assert [id(entry) for entry in transactions] == [id(entry) for entry in index.transactions]
         assert [id(entry) for entry in directives] == [id(entry) for entry in index.directives]
+
+
+def test_a_derivation_is_made_once_per_list_of_transactions_and_key_within_the_scope() -> None:
+    entries: list[Directive] = [transaction(1, ACCOUNTS[:2], 1), Note(new_metadata("books.beancount", 2),
+                                                                       datetime.date(2022, 1, 3), ACCOUNTS[0], "n", None, None)]
+    made: list[int] = []
+
+    def count(transactions: object) -> int:
+        made.append(1)
+        return len(made)
+
+    assert derived_from_transactions(entries, "k", count) == 1
+    assert derived_from_transactions(entries, "k", count) == 2  # outside the scope, every call
+    with shared_entry_indexes():
+        first = derived_from_transactions(entries, "k", count)
+        assert derived_from_transactions(entries, "k", count) == first
+        assert derived_from_transactions(entries, "other", count) == first + 1
+        # A rule that replaces only the note keeps the transactions: the derivation is found.
+        without_note = entries[:1]
+        carry_entry_index(entries, without_note, entries[1:], [])
+        assert derived_from_transactions(without_note, "k", count) == first
+        # A rule that replaces the transaction: derived anew.
+        copy = [entries[0]._replace(narration="ny")]
+        carry_entry_index(without_note, copy, without_note, copy)
+        assert derived_from_transactions(copy, "k", count) == first + 2
