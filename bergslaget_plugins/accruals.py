@@ -521,6 +521,8 @@ def periodise(
         if plan.generated:
             linked.append((source, with_link(source, link)))
             generated.extend(plan.generated)
+    if not generated:
+        return entries, all_errors  # nothing booked: the same list, which the rules line need not place again
     return _replaced(entries, linked) + generated, all_errors
 
 

@@ -293,6 +293,8 @@ def book_holiday_pay_liability(
         if booked is not None:
             generated.append(booked)
     errors.extend(_year_ends_without_facts(entries, by_date, liability_postings))
+    if not generated:
+        return entries, errors  # nothing booked: the same list, which the rules line need not place again
     return list(entries) + generated, errors
 
 

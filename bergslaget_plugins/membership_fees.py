@@ -213,4 +213,6 @@ def book_membership_fees(
                     f"men avgiftsregeln ger {format_swedish(fee.fee)} kr ({fee.basis_text()})",
                     existing,
                 ))
+    if not new_entries:
+        return entries, errors_out  # nothing booked: the same list, which the rules line need not place again
     return entries + new_entries, errors_out

@@ -161,6 +161,8 @@ def book_special_payroll_tax(
         entry = _tax_entry(closing, year_premiums, rate, roles)
         if entry is not None:
             generated.append(entry)
+    if not generated:
+        return entries, errors  # nothing booked: the same list, which the rules line need not place again
     return list(entries) + generated, errors
 
 

@@ -17,7 +17,7 @@ from beancount.core.data import Custom, Directive, Posting, Transaction, new_met
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bergslaget_plugins import accruals, holiday_pay, pension_tax
+from bergslaget_plugins import accruals, holiday_pay, membership_fees, pension_tax
 from bergslaget_plugins.entry_index import directives_of, entry_index, shared_entry_indexes
 from conftest import LEDGER
 
@@ -121,3 +121,15 @@ def test_periodised_sources_get_their_link_in_their_own_place_sorted_or_not() ->
         for before, after in changed:
             assert after.links == before.links | {f"periodisering-{before.meta['ver']}-2022"}
             assert after._replace(links=before.links) == before
+
+
+def test_a_rule_with_nothing_to_book_hands_back_the_list_it_got() -> None:
+    """Run again on the real books' finished entries, the booking rules find everything
+    booked and return the same list (so that the rules line has nothing to place)."""
+    entries, errors, options_map = loader.load_file(str(LEDGER))
+    assert errors == []
+    for rule in (membership_fees.book_membership_fees, accruals.periodise, holiday_pay.book_holiday_pay_liability,
+                 pension_tax.book_special_payroll_tax):
+        result, rule_errors = rule(entries, options_map)
+        assert rule_errors == []
+        assert result is entries, rule.__module__
