@@ -278,17 +278,25 @@ def read_chart(entries: Sequence[Directive], options: Mapping[str, Any]) -> tupl
         accounts[entry.account] = AccountMapping(entry.account, number or "", str(name or ""), label, note_row, meta)
     current_earnings, previous_earnings = earnings_accounts(options)
     if lines:
-        for option_name, account_name in (("account_current_earnings", current_earnings),
-                                          ("account_previous_earnings", previous_earnings)):
-            if account_name not in accounts:
-                errors.append(ChartError(
-                    {"filename": "<options>", "lineno": 0},
-                    f'option "{option_name}" pekar på {account_name}, som inte är ett konto i kontoplanen med en rad '
-                    f'under Eget kapital (ange kontots namn utan "{options["name_equity"]}:", '
-                    f't.ex. "2069-Årets-resultat")',
-                    None,
-                ))
+        errors += _earnings_option_errors(options, accounts)
     return Chart(tuple(lines), accounts, roots, current_earnings, previous_earnings), errors
+
+
+def _earnings_option_errors(options: Mapping[str, Any], accounts: Mapping[str, AccountMapping]) -> list[ChartError]:
+    """An error for each earnings option that names no account of the chart."""
+    current_earnings, previous_earnings = earnings_accounts(options)
+    return [
+        ChartError(
+            {"filename": "<options>", "lineno": 0},
+            f'option "{option_name}" pekar på {account_name}, som inte är ett konto i kontoplanen med en rad '
+            f'under Eget kapital (ange kontots namn utan "{options["name_equity"]}:", '
+            f't.ex. "2069-Årets-resultat")',
+            None,
+        )
+        for option_name, account_name in (("account_current_earnings", current_earnings),
+                                          ("account_previous_earnings", previous_earnings))
+        if account_name not in accounts
+    ]
 
 
 def earnings_accounts(options: Mapping[str, Any]) -> tuple[str, str]:
