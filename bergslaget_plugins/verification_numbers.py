@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.plugin_settings import parse_config
+from bergslaget_plugins.entry_index import transactions_of
 from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
+from bergslaget_plugins.plugin_settings import parse_config
 
 __plugins__ = ("number_verifications",)
 
@@ -84,46 +86,75 @@ def _generation_order(entry: Transaction) -> tuple[Any, ...]:
 def number_verifications(
     entries: list[Directive], options_map: dict[str, Any], config: str | None = None
 ) -> tuple[list[Directive], list[Any]]:
+    """The entries with the generated ones numbered, and an error for each verification
+    without a usable number and each gap in a series."""
     settings, config_errors = parse_config(config, NumberingSettings, __name__)
     if settings is None:
         return entries, list(config_errors)
+    read = _read_verifications(transactions_of(entries), frozenset(settings.genererade_serier))
+    errors = read.errors + _gaps(read.numbers)
+    return _numbered(entries, read.to_number), list(config_errors) + errors
+
+
+#: A year and a series of verifications.
+YearSeries = tuple[int, str]
+
+
+class _Verifications(NamedTuple):
+    """The verification ids of the transactions, as read."""
+
+    #: The verifications of each year and series by number (the first with each number).
+    numbers: dict[YearSeries, dict[int, Transaction]]
+    #: The generated transactions that ask for a number, by year and series, in the entries' order.
+    to_number: dict[YearSeries, list[Transaction]]
+    #: A missing, malformed, reserved or repeated id, in the entries' order.
+    errors: list[VerificationError]
+
+
+def _read_verifications(transactions: Sequence[Transaction], generated_series: frozenset[str]) -> _Verifications:
+    numbers: dict[YearSeries, dict[int, Transaction]] = {}
+    to_number: dict[YearSeries, list[Transaction]] = defaultdict(list)
     errors: list[VerificationError] = []
-    numbers: dict[tuple[int, str], dict[int, Transaction]] = defaultdict(dict)
-    to_number: dict[tuple[int, str], list[Transaction]] = defaultdict(list)
-    position: dict[int, int] = {}  # where each entry to number stands in ``entries``, by id
-    generated_series = frozenset(settings.genererade_serier)
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, Transaction) or entry.flag in _AUTOMATIC_FLAGS:
+    match_verification = VERIFICATION_PATTERN.match  # bound once: what follows runs for every transaction
+    for entry in transactions:
+        if entry.flag in _AUTOMATIC_FLAGS:
             continue
-        verification = entry.meta.get(VERIFICATION_KEY)
-        requested = entry.meta.get(SERIES_KEY)
-        if verification is None and isinstance(requested, str):
-            if requested not in generated_series:
-                errors.append(VerificationError(entry.meta, f"Serien {requested} är inte en serie för genererade verifikationer", entry))
-                continue
-            to_number[(entry.date.year, requested)].append(entry)
-            position[id(entry)] = index
-            continue
+        meta = entry.meta
+        verification = meta.get(VERIFICATION_KEY)
         if verification is None:
-            errors.append(VerificationError(entry.meta, "Transaktionen saknar verifikationsnummer (ver)", entry))
+            requested = meta.get(SERIES_KEY)
+            if not isinstance(requested, str):
+                errors.append(VerificationError(meta, "Transaktionen saknar verifikationsnummer (ver)", entry))
+            elif requested not in generated_series:
+                errors.append(VerificationError(meta, f"Serien {requested} är inte en serie för genererade verifikationer", entry))
+            else:
+                to_number[(entry.date.year, requested)].append(entry)
             continue
-        match = VERIFICATION_PATTERN.match(verification) if isinstance(verification, str) else None
+        match = match_verification(verification) if isinstance(verification, str) else None
         if match is None:
-            errors.append(VerificationError(entry.meta, f"Ogiltigt verifikationsnummer {verification!r} (serie och nummer, t.ex. A12)", entry))
+            errors.append(VerificationError(meta, f"Ogiltigt verifikationsnummer {verification!r} (serie och nummer, t.ex. A12)", entry))
             continue
         series, digits = match.groups()  # as parse_verification, without a call per entry
-        number = int(digits)
-        if series in generated_series and SERIES_KEY not in entry.meta:
-            errors.append(VerificationError(entry.meta, f"Serien {series} är reserverad för genererade verifikationer", entry))
+        if series in generated_series and SERIES_KEY not in meta:
+            errors.append(VerificationError(meta, f"Serien {series} är reserverad för genererade verifikationer", entry))
             continue
-        seen = numbers[(entry.date.year, series)]
-        if number in seen:
-            first = seen[number].meta
-            errors.append(VerificationError(entry.meta, f"Verifikation {verification} {entry.date.year} finns redan "
-                                            f"({first.get('filename')}:{first.get('lineno')})", entry))
-            continue
-        seen[number] = entry
+        year_series = (entry.date.year, series)
+        seen = numbers.get(year_series)
+        if seen is None:
+            seen = numbers[year_series] = {}
+        first = seen.setdefault(int(digits), entry)
+        if first is not entry:
+            errors.append(VerificationError(meta, f"Verifikation {verification} {entry.date.year} finns redan "
+                                            f"({first.meta.get('filename')}:{first.meta.get('lineno')})", entry))
+    return _Verifications(numbers, to_number, errors)
+
+
+def _gaps(numbers: dict[YearSeries, dict[int, Transaction]]) -> list[VerificationError]:
+    """An error at the verification after each gap in a series, by year and series."""
+    errors = []
     for (year, series), seen in sorted(numbers.items()):
+        if max(seen) == len(seen):
+            continue  # n different numbers from 1 up to n: no gap
         expected = 1
         for number in sorted(seen):
             if number != expected:
@@ -131,8 +162,15 @@ def number_verifications(
                            else f"{series}{expected}–{series}{number - 1}")
                 errors.append(VerificationError(seen[number].meta, f"Lucka i verifikationsserie {series} {year}: {missing} saknas", seen[number]))
             expected = number + 1
-    result = list(entries)
+    return errors
+
+
+def _numbered(entries: list[Directive], to_number: dict[YearSeries, list[Transaction]]) -> list[Directive]:
+    """``entries`` with each generated transaction numbered in its series, in its place."""
+    if not to_number:
+        return entries
+    numbered: dict[int, Directive] = {}
     for (_, series), pending in to_number.items():
         for number, entry in enumerate(sorted(pending, key=_generation_order), start=1):
-            result[position[id(entry)]] = entry._replace(meta={**entry.meta, VERIFICATION_KEY: f"{series}{number}"})
-    return result, list(config_errors) + errors
+            numbered[id(entry)] = entry._replace(meta={**entry.meta, VERIFICATION_KEY: f"{series}{number}"})
+    return [numbered.get(id(entry), entry) for entry in entries]

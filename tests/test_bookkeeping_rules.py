@@ -276,3 +276,14 @@ def test_ledger_of_an_account_has_verification_numbers(books):
     assert rows[0][4].units.number == 1216494  # opening balance
     assert all(row[1] for row in rows[1:])
     assert rows[-1][5].get_currency_units("SEK").number == 958543
+
+
+@pytest.mark.parametrize(("numbers", "missing"), [
+    (("A2", "A3"), "A1 saknas"),          # as many numbers as the series' last but one: the first missing
+    (("A1", "A1", "A3"), "A2 saknas"),    # a number twice is no number twice: A3 is still after a gap
+    (("A1", "A2", "A7"), "A3–A6 saknas"),
+])
+def test_a_gap_is_found_wherever_it_is(numbers, missing):
+    body = "".join(fee(f"2021-01-{day:02d}", number) for day, number in enumerate(numbers, start=5))
+    _, errors, _ = load(body, plugins=NUMBERING)
+    assert [error.message for error in errors if "Lucka" in error.message] == [f"Lucka i verifikationsserie A 2021: {missing}"]
