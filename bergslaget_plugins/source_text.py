@@ -71,8 +71,10 @@ _OURS = "bergslaget_plugins"
 _MARGIN_NS = 1_000_000_000
 #: The classes of Beancount's directives: an entry of another class is walked.
 DIRECTIVE_TYPES: frozenset[type] = frozenset(data.ALL_DIRECTIVES)
-#: Text of at most this many bytes is searched for all its keys in one go (a larger file: one key at a time).
+#: Text of at most this many bytes is searched for all its keys in one go; in a larger file, after
+#: the keys of its first :data:`_SEED` bytes, for one key not seen yet at a time.
 _SMALL = 1 << 20
+_SEED = 1 << 16
 _WORD = rb"([a-z][a-zA-Z0-9_-]*+):"
 #: An entry's metadata (the first field of every directive), and its file.
 _META = itemgetter(0)
@@ -139,7 +141,7 @@ def metadata_keys(text: bytes) -> frozenset[str]:
         keys.update(_KEY.findall(text))
     else:
         # Most lines of a large file repeat a few keys: search for the next key not seen yet.
-        keys.update(_KEY.findall(text, 0, _SMALL))
+        keys.update(_KEY.findall(text, 0, _SEED))
         position = 0
         while found := _unseen_key(frozenset(keys)).search(text, position):
             keys.add(found[1])
@@ -153,25 +155,30 @@ def _unseen_key(seen: frozenset[bytes]) -> re.Pattern[bytes]:
     return re.compile(rb"\n[ \t]*+(?=[a-z])(?:pushmeta[ \t\r]++)?(?!(?:" + known + rb"):)" + _WORD)
 
 
-def file_facts(path: str, unchanged_before_ns: int) -> FileFacts | None:
-    """What the file at ``path`` holds, or None if it changed at or after ``unchanged_before_ns`` or cannot be read."""
+def _version(path: str) -> tuple[str, int, int, int, int, int] | None:
+    """The file's path, device, inode, size, mtime and ctime: it is the same file while these are."""
     try:
         status = os.stat(path)
     except OSError:
         return None
-    if max(status.st_mtime_ns, status.st_ctime_ns) >= unchanged_before_ns:
+    return (path, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def file_facts(path: str, unchanged_before_ns: int) -> FileFacts | None:
+    """What the file at ``path`` holds, or None if it changed at or after ``unchanged_before_ns`` or cannot be read."""
+    version = _version(path)
+    if version is None or max(version[4], version[5]) >= unchanged_before_ns:
         return None
-    key = (path, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-    facts = _FACTS.get(key)
+    facts = _FACTS.get(version)
     if facts is None:
         try:
             with open(path, "rb") as file:
                 text = file.read()
         except OSError:
             return None
-        if len(text) != status.st_size:
-            return None
-        facts = _FACTS[key] = FileFacts(b"<" in text, metadata_keys(text))
+        if _version(path) != version or len(text) != version[3]:
+            return None  # changed while being read
+        facts = _FACTS[version] = FileFacts(b"<" in text, metadata_keys(text))
     return facts
 
 
@@ -223,11 +230,10 @@ def entries_from_elsewhere(
         return None
     if elsewhere:
         places.update(compress(everywhere, map(elsewhere.__contains__, filenames)))
-    types = list(map(type, entries))
-    present = set(types)
+    present = set(map(type, entries))
     special = (present & kinds) | (present - DIRECTIVE_TYPES)
     if special:
-        places.update(compress(everywhere, map(special.__contains__, types)))
+        places.update(compress(everywhere, map(special.__contains__, map(type, entries))))
     return sorted(places)
 
 

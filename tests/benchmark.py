@@ -222,6 +222,11 @@ with shared_entry_indexes():
     started = time.perf_counter()
     entry_index(entries)
     times.append(("entry_index", time.perf_counter() - started, 0.0, True))
+    # The markup and spelling rules read the books' files once per process; best of three would hide it.
+    from bergslaget_plugins.source_text import read_book_sources
+    started = time.perf_counter()
+    read_book_sources(options)
+    times.append(("source_text (filerna läses)", time.perf_counter() - started, 0.0, True))
     for name in plugins:
         module = modules[name]
         function = getattr(module, module.__plugins__[0])
@@ -343,8 +348,9 @@ def rule_times(transactions: int) -> None:
     """Each plugin of the books (each rule of the rules line) alone: best of three, in one process."""
     with tempfile.TemporaryDirectory() as folder:
         main = write_books(Path(folder), transactions)
+        plain = plain_main_file(main)
         _settle()
-        times = _run_json([sys.executable, "-c", RULE_TIMES, str(plain_main_file(main)), str(main)])
+        times = _run_json([sys.executable, "-c", RULE_TIMES, str(plain), str(main)])
     print(f"\nEn plugin i taget, {transactions} transaktioner (import och index en gång, varje regel bästa av tre, ms; "
           "sedan: Beancounts sortering efter en egen plugin-rad, eller reglernas insortering av sina nya poster):\n")
     print("| plugin | egen tid (ms) | sortering / insortering (ms) |")
