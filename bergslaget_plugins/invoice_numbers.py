@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Directive, Transaction
 
+from bergslaget_plugins.entry_index import transactions_of
 from bergslaget_plugins.receivables import INVOICE_KEY, LINK_PREFIX, place
 from bergslaget_plugins.roles import RoleMissingError, read_roles
 
@@ -61,16 +62,17 @@ def check_invoice_numbers(
         receivables: str | None = read_roles(entries, options_map)[0].account("kundfordringar")
     except RoleMissingError:
         receivables = None
-    for entry in entries:
-        if receivables is not None and isinstance(entry, Transaction) \
-                and sum(link.startswith(LINK_PREFIX) for link in entry.links) > 1:
+    # An invoice carries its ^faktura- link and a payment of several invoices their links:
+    # a transaction without links is neither.
+    for entry in [entry for entry in transactions_of(entries) if entry.links]:
+        if receivables is not None and sum(link.startswith(LINK_PREFIX) for link in entry.links) > 1:
             for posting in entry.postings:
                 if posting.account == receivables and (posting.meta or {}).get(INVOICE_KEY) is None:
                     errors.append(InvoiceNumberError(
                         posting.meta or entry.meta,
                         f"Verifikationen har flera fakturalänkar: konteringen på {receivables} ska ange sin faktura "
                         f"med metadata faktura:", entry))
-        if not isinstance(entry, Transaction) or entry.meta.get(INVOICE_KEY) is None:
+        if entry.meta.get(INVOICE_KEY) is None:
             continue
         number = str(entry.meta[INVOICE_KEY])
         if f"{LINK_PREFIX}{number}" not in entry.links:
