@@ -19,6 +19,8 @@ from typing import Any, NamedTuple, cast
 
 from beancount.core.data import Custom, Directive
 
+from bergslaget_plugins.entry_index import directives_of
+
 __plugins__ = ("check_custom_values",)
 
 
@@ -31,16 +33,18 @@ class CustomValuesError(NamedTuple):
 def check_custom_values(
     entries: list[Directive], options_map: dict[str, Any], config: str | None = None
 ) -> tuple[list[Directive], list[CustomValuesError]]:
-    """The entries, each custom directive without values given an empty list; an error for each."""
-    errors: list[CustomValuesError] = []
-    checked: list[Directive] = []
-    for entry in entries:
-        # Beancount types values as a list, but its parser leaves None for a directive without values.
-        if isinstance(entry, Custom) and cast("list[Any] | None", entry.values) is None:
-            errors.append(CustomValuesError(entry.meta, f'custom "{entry.type}" saknar värden', entry))
-            entry = entry._replace(values=[])
-        checked.append(entry)
-    return checked, errors
+    """The entries, each custom directive without values given an empty list; an error for each.
+
+    The entries are handed on as they came (the same list) when every custom directive has values.
+    """
+    # Beancount types values as a list, but its parser leaves None for a directive without values.
+    without_values = [entry for entry in directives_of(entries)
+                      if isinstance(entry, Custom) and cast("list[Any] | None", entry.values) is None]
+    if not without_values:
+        return entries, []
+    errors = [CustomValuesError(entry.meta, f'custom "{entry.type}" saknar värden', entry) for entry in without_values]
+    with_values = {id(entry): entry._replace(values=[]) for entry in without_values}
+    return [with_values.get(id(entry), entry) for entry in entries], errors
 
 
 __all__ = ["check_custom_values"]

@@ -170,13 +170,16 @@ def _places_to_check(entries: list[Directive], options_map: dict[str, Any]) -> l
 def refuse_markup(
     entries: list[Directive], options_map: dict[str, Any], config: str | None = None
 ) -> tuple[list[Directive], list[MarkupError]]:
-    """The entries with markup neutralised, and an error for each text that had it."""
+    """The entries with markup neutralised, and an error for each text that had it (the same list if none had)."""
     errors: list[MarkupError] = []
     places = _places_to_check(entries, options_map)
     if places is not None:
+        refused = {place: _refused(entries[place], errors) for place in places}
+        if not errors:
+            return entries, errors
         checked = list(entries)
-        for place in places:
-            checked[place] = _refused(entries[place], errors)
+        for place, entry in refused.items():
+            checked[place] = entry
         return checked, errors
     checked = []
     for entry in entries:
@@ -184,7 +187,7 @@ def refuse_markup(
             checked.append(entry)
         else:
             checked.append(_refused(entry, errors))
-    return checked, errors
+    return (entries if not errors else checked), errors
 
 
 __all__ = ["MARKUP_CHARACTERS", "MARKUP_REPLACEMENTS", "MarkupError", "has_markup", "neutralise", "refuse_markup"]
