@@ -48,9 +48,9 @@ from bergslaget_plugins.statements import (
     AnnualReport,
     PostingTotals,
     ReportError,
-    Row,
     RowKind,
     Table,
+    TableRow,
     build_annual_report,
     query_posting_totals,
 )
@@ -97,10 +97,10 @@ def multi_year_overview(reports: Sequence[AnnualReport]) -> Table:
     income_sum, equity_sum = SECTIONS_BY_TITLE["Intäkter"].sum_label, EQUITY.sum_label
     assets_sum = SECTIONS_BY_TITLE["Tillgångar"].sum_label
     rows = (
-        Row("Verksamhetens intäkter", "rad", tuple(r.income_statement.row(income_sum).values[-1] for r in reports)),
-        Row("Årets resultat", "rad", tuple(r.income_statement.row(RESULT_LABEL).values[-1] for r in reports)),
-        Row("Eget kapital vid årets slut", "rad", tuple(r.balance_sheet.row(equity_sum).values[-1] for r in reports)),
-        Row("Balansomslutning", "rad", tuple(r.balance_sheet.row(assets_sum).values[-1] for r in reports)),
+        TableRow("Verksamhetens intäkter", "rad", tuple(r.income_statement.row(income_sum).values[-1] for r in reports)),
+        TableRow("Årets resultat", "rad", tuple(r.income_statement.row(RESULT_LABEL).values[-1] for r in reports)),
+        TableRow("Eget kapital vid årets slut", "rad", tuple(r.balance_sheet.row(equity_sum).values[-1] for r in reports)),
+        TableRow("Balansomslutning", "rad", tuple(r.balance_sheet.row(assets_sum).values[-1] for r in reports)),
     )
     return Table("Flerårsöversikt", tuple(str(r.year) for r in reports), rows)
 
@@ -122,8 +122,8 @@ def equity_changes(report: AnnualReport, chart: Chart) -> Table:
     result = tuple(year_result if label == result_line else Decimal(0) for label in labels)
     moved = tuple(c - o - r for o, c, r in zip(opening, closing, result))
 
-    def row(label: str, kind: RowKind, values: tuple[Decimal, ...]) -> Row:
-        return Row(label, kind, (*values, sum(values, Decimal(0))))
+    def row(label: str, kind: RowKind, values: tuple[Decimal, ...]) -> TableRow:
+        return TableRow(label, kind, (*values, sum(values, Decimal(0))))
 
     rows = [row(f"Belopp vid årets ingång ({report.year - 1}-12-31)", "rad", opening)]
     if any(moved):
@@ -140,12 +140,12 @@ def result_disposition(report: AnnualReport, chart: Chart) -> Table:
     values = tuple(report.balance_sheet.row(label).values[1] for label in labels)
     total = sum(values, Decimal(0))
     rows = (
-        Row("Till årsmötets förfogande står", "rubrik"),
-        *(Row(label, "rad", (value,)) for label, value in zip(labels, values)),
-        Row("Summa", "summa", (total,)),
-        Row("Styrelsen föreslår att medlen disponeras så att", "rubrik"),
-        Row("i ny räkning balanseras", "rad", (total,)),
-        Row("Summa", "summa", (total,)),
+        TableRow("Till årsmötets förfogande står", "rubrik"),
+        *(TableRow(label, "rad", (value,)) for label, value in zip(labels, values)),
+        TableRow("Summa", "summa", (total,)),
+        TableRow("Styrelsen föreslår att medlen disponeras så att", "rubrik"),
+        TableRow("i ny räkning balanseras", "rad", (total,)),
+        TableRow("Summa", "summa", (total,)),
     )
     return Table("Förslag till disposition av resultatet", ("Kronor",), rows)
 

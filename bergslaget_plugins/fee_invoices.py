@@ -124,12 +124,12 @@ def _document(record: InvoiceRecord, seller: Organisation, buyer: InvoiceRecipie
     )
 
 
-Problem = InvoiceDocumentError | RecipientError | OrganisationError
+FeeInvoiceProblem = InvoiceDocumentError | RecipientError | OrganisationError
 
 
 def fee_invoice_documents(
     entries: Sequence[Directive], year: int, member: str | None, receivables: str
-) -> tuple[list[FeeInvoiceDocument], list[Problem]]:
+) -> tuple[list[FeeInvoiceDocument], list[FeeInvoiceProblem]]:
     """The documents of the fee invoices booked for ``year`` (one member's, if named), in invoice-number order.
 
     ``receivables`` is the account playing the role ``kundfordringar`` (``roles.read_roles``).
@@ -141,7 +141,7 @@ def fee_invoice_documents(
     chosen = sorted((r for r in records.values() if r.fee_year == year and (member is None or r.customer == member)),
                     key=lambda r: r.number)
     seller, organisation_errors = read_organisation(entries, on=datetime.date(year, 12, 31))
-    problems: list[Problem] = list(organisation_errors)
+    problems: list[FeeInvoiceProblem] = list(organisation_errors)
     if seller is None:
         return [], problems
     register, _ = read_register(entries)  # the fee plugin reports register errors when the books load
@@ -183,7 +183,7 @@ def invoice_document(entries: Sequence[Directive], number: str, receivables: str
     return None, [located(problem) for problem in problems]
 
 
-def located(problem: Problem) -> str:
+def located(problem: FeeInvoiceProblem) -> str:
     """``file:line: message``, as the command and the Fava page say a problem."""
     return f"{problem.source.get('filename')}:{problem.source.get('lineno')}: {problem.message}"
 

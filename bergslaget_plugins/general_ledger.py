@@ -32,7 +32,7 @@ from beancount.parser import options as options_lib
 
 from bergslaget_plugins.chart import NAME_KEY
 from bergslaget_plugins.csv_safety import csv_text
-from bergslaget_plugins.journal import account_number, verification_of
+from bergslaget_plugins.journal import account_number_or_name, verification_of
 from bergslaget_plugins.money import CURRENCY, format_csv_amount, format_swedish
 from bergslaget_plugins.statements import ReportError
 from bergslaget_plugins.verification_numbers import is_verification
@@ -118,15 +118,15 @@ def build_general_ledger(
     names = account_names(entries)
     ledgers = []
     for name in sorted(set(rows) | {name for name, balance in opening.items() if balance != 0},
-                       key=lambda name: (account_number(name), name)):
-        if account is not None and account_number(name) != account:
+                       key=lambda name: (account_number_or_name(name), name)):
+        if account is not None and account_number_or_name(name) != account:
             continue
         balance = opening.get(name, Decimal(0))
         ledger_rows = []
         for day, ver, text, amount in rows.get(name, []):  # entries are in date order
             balance += amount
             ledger_rows.append(LedgerRow(day, ver, text, amount, balance))
-        ledgers.append(AccountLedger(name, account_number(name), names.get(name, ""), opening.get(name, Decimal(0)),
+        ledgers.append(AccountLedger(name, account_number_or_name(name), names.get(name, ""), opening.get(name, Decimal(0)),
                                      tuple(ledger_rows)))
     if account is not None and not ledgers:
         raise ReportError([f"Konto {account} har varken ingående balans eller transaktioner {year}"])

@@ -35,7 +35,7 @@ class BasisRow:
     amount: str
 
 
-def kronor(value: Decimal) -> str:
+def kronor_and_ore(value: Decimal) -> str:
     """``15 268,00``: Swedish notation with öre."""
     return format_swedish(value)
 
@@ -63,7 +63,7 @@ def basis_rows(document: FeeInvoiceDocument) -> list[BasisRow]:
                             f"högst {_whole(parameters.region_fixed_cap)} kr för en region")
     else:
         fixed_detail = ""
-    rows.append(BasisRow("Fast del", fixed_detail, kronor(basis.fixed_part)))
+    rows.append(BasisRow("Fast del", fixed_detail, kronor_and_ore(basis.fixed_part)))
     population_text = f"folkmängd {_whole(Decimal(basis.population))}"
     if basis.population_date is not None:
         population_text += f" den {_date(basis.population_date)}"
@@ -71,17 +71,17 @@ def basis_rows(document: FeeInvoiceDocument) -> list[BasisRow]:
         population_text += f" i {', '.join(basis.municipalities)}"
     variable_detail = population_text
     if parameters is not None:
-        variable_detail = (f"{kronor(parameters.rate_per_inhabitant)} kr per invånare × {population_text}, "
+        variable_detail = (f"{kronor_and_ore(parameters.rate_per_inhabitant)} kr per invånare × {population_text}, "
                            f"högst {_whole(parameters.variable_cap)} kr")
-    rows.append(BasisRow("Rörlig del", variable_detail, kronor(basis.variable_part)))
+    rows.append(BasisRow("Rörlig del", variable_detail, kronor_and_ore(basis.variable_part)))
     uncapped = basis.fixed_part + basis.variable_part
     if "avgift" in basis.caps_applied and parameters is not None:
-        rows.append(BasisRow("Avgiftstak", f"summan {kronor(uncapped)} kr begränsas till {_whole(parameters.total_cap)} kr",
-                             kronor(parameters.total_cap)))
+        rows.append(BasisRow("Avgiftstak", f"summan {kronor_and_ore(uncapped)} kr begränsas till {_whole(parameters.total_cap)} kr",
+                             kronor_and_ore(parameters.total_cap)))
         uncapped = parameters.total_cap
     rounding = document.amount - uncapped
     if rounding:
-        rows.append(BasisRow("Avrundning", "till hela kronor", kronor(rounding)))
+        rows.append(BasisRow("Avrundning", "till hela kronor", kronor_and_ore(rounding)))
     if basis.caps_applied:
         rows.append(BasisRow("Tak tillämpade", ", ".join(basis.caps_applied), ""))
     if parameters is not None:
@@ -156,17 +156,17 @@ table.rader td:first-child { width: 40mm; }
 <table class="rader">
   <tr><th>Avser</th><th>Underlag</th><th class="belopp">Belopp, kr</th></tr>
   <tr><td><strong>{{ d.description }}</strong></td><td>Årsavgift för medlemskap {{ d.fee_year }}</td>
-      <td class="belopp">{{ kronor(d.amount) }}</td></tr>
+      <td class="belopp">{{ kronor_and_ore(d.amount) }}</td></tr>
   {% for row in rows %}
   <tr class="underlag"><td>{{ row.label }}</td><td>{{ row.detail }}</td><td class="belopp">{{ row.amount }}</td></tr>
   {% endfor %}
-  <tr class="summa"><td>Att betala</td><td>Moms 0,00 kr</td><td class="belopp">{{ kronor(d.amount) }} kr</td></tr>
+  <tr class="summa"><td>Att betala</td><td>Moms 0,00 kr</td><td class="belopp">{{ kronor_and_ore(d.amount) }} kr</td></tr>
 </table>
 
 <div class="betalning">
   <div><span class="etikett">Bankgiro</span><span class="varde">{{ d.seller.bankgiro }}</span></div>
   <div><span class="etikett">OCR-nummer</span><span class="varde">{{ d.ocr }}</span></div>
-  <div><span class="etikett">Att betala, kr</span><span class="varde">{{ kronor(d.amount) }}</span></div>
+  <div><span class="etikett">Att betala, kr</span><span class="varde">{{ kronor_and_ore(d.amount) }}</span></div>
   <div><span class="etikett">Senast</span><span class="varde">{{ d.due_date.isoformat() }}</span></div>
 </div>
 <p class="liten">Ange OCR-numret vid betalning, så blir betalningen rätt registrerad.</p>
@@ -188,7 +188,7 @@ def _footer(document: FeeInvoiceDocument) -> str:
 
 def invoice_html(document: FeeInvoiceDocument) -> str:
     """The invoice as a standalone HTML page for print."""
-    return _TEMPLATE.render(d=document, rows=basis_rows(document), kronor=kronor, vat_note=VAT_NOTE,
+    return _TEMPLATE.render(d=document, rows=basis_rows(document), kronor_and_ore=kronor_and_ore, vat_note=VAT_NOTE,
                             footer=_footer(document))
 
 

@@ -84,7 +84,7 @@ class Journal:
     verifications: tuple[Verification, ...]
 
 
-def account_number(account: str) -> str:
+def account_number_or_name(account: str) -> str:
     """The BAS number of ``account``; the whole name for an account without one."""
     return bas_number(account) or account
 
@@ -95,7 +95,7 @@ def verification_of(entry: Transaction) -> Verification:
     parsed = parse_verification(ver)
     series, number = parsed if parsed else (ver, 0)
     postings = tuple(
-        JournalPosting(leg.account, account_number(leg.account), leg.units.number, leg.units.currency,
+        JournalPosting(leg.account, account_number_or_name(leg.account), leg.units.number, leg.units.currency,
                        (leg.meta or {}).get(COUNTERPARTY_KEY))
         for leg in entry.postings if leg.units is not None and leg.units.number is not None
     )
@@ -171,7 +171,7 @@ __all__ = [
     "Journal",
     "JournalPosting",
     "Verification",
-    "account_number",
+    "account_number_or_name",
     "build_journal",
     "journal_as_csv",
     "journal_as_text",

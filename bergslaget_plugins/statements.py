@@ -72,7 +72,7 @@ class ReportError(Exception):
 
 
 @dataclass(frozen=True)
-class Row:
+class TableRow:
     """A printed row: a heading (no values), a line, or a sum; values in whole kronor."""
 
     label: str
@@ -89,9 +89,9 @@ class Table:
 
     title: str
     columns: tuple[str, ...]
-    rows: tuple[Row, ...]
+    rows: tuple[TableRow, ...]
 
-    def row(self, label: str) -> Row:
+    def row(self, label: str) -> TableRow:
         """The row with ``label``; KeyError if there is none."""
         for row in self.rows:
             if row.label == label and row.kind != "rubrik":
@@ -281,11 +281,11 @@ class _Builder:
             self.problems.append(f"{error.source.get('filename')}:{error.source.get('lineno')}: {error.message}")
         budgets = budgets_of_year(all_budgets, self.year)
         begin, end = datetime.date(self.year, 1, 1), datetime.date(self.year + 1, 1, 1)
-        rows: list[Row] = []
+        rows: list[TableRow] = []
         section_sums: dict[str, tuple[Decimal, ...]] = {}
         for title in ("Intäkter", "Kostnader"):
             section = SECTIONS_BY_TITLE[title]
-            rows.append(Row(title, "rubrik"))
+            rows.append(TableRow(title, "rubrik"))
             line_rows = []
             for line in self.chart.lines_of(section):
                 accounts = self.chart.accounts_on(line.label)
@@ -295,13 +295,13 @@ class _Builder:
                     round_krona(budget),
                     round_krona(self.income_line(line, self.year)),
                 )
-                line_rows.append(Row(line.label, "rad", values, accounts=accounts))
+                line_rows.append(TableRow(line.label, "rad", values, accounts=accounts))
             rows.extend(line_rows)
             sums = _column_sums(line_rows, 3)
             section_sums[title] = sums
-            rows.append(Row(section.sum_label, "summa", sums))
+            rows.append(TableRow(section.sum_label, "summa", sums))
         result = tuple(i - k for i, k in zip(section_sums["Intäkter"], section_sums["Kostnader"]))
-        rows.append(Row(RESULT_LABEL, "summa", result))
+        rows.append(TableRow(RESULT_LABEL, "summa", result))
         budget_column = f"Budget {self.year}" if budgets else NO_BUDGET_COLUMN
         outcome_column = f"Bokslut {self.year}" if self.year in self.closed_years else f"Prel. {self.year}"
         columns = (f"Bokslut {self.year - 1}", budget_column, outcome_column)
@@ -309,7 +309,7 @@ class _Builder:
 
     def balance_sheet(self) -> tuple[Table, dict[str, tuple[Decimal, ...]], dict[str, tuple[Decimal, ...]]]:
         years = (self.year - 1, self.year)
-        rows: list[Row] = [Row("Tillgångar", "rubrik")]
+        rows: list[TableRow] = [TableRow("Tillgångar", "rubrik")]
         rounded: dict[str, tuple[Decimal, ...]] = {}
         exact: dict[str, tuple[Decimal, ...]] = {}
         sums: dict[str, tuple[Decimal, ...]] = {}
@@ -317,19 +317,19 @@ class _Builder:
         for title in ("Tillgångar", "Skulder", "Eget kapital"):
             section = SECTIONS_BY_TITLE[title]
             if title == "Skulder":
-                rows.append(Row("Skulder och eget kapital", "rubrik"))
+                rows.append(TableRow("Skulder och eget kapital", "rubrik"))
             line_rows = []
             for line in self.chart.lines_of(section):
                 exact[line.label] = tuple(self.balance_line(line, y) for y in years)
                 rounded[line.label] = tuple(round_krona(v) for v in exact[line.label])
-                line_rows.append(Row(line.label, "rad", rounded[line.label], note=line.note,
+                line_rows.append(TableRow(line.label, "rad", rounded[line.label], note=line.note,
                                      accounts=self.chart.accounts_on(line.label)))
             rows.extend(line_rows)
             sums[title] = _column_sums(line_rows, 2)
             exact_sums[title] = tuple(sum((exact[line.label][i] for line in self.chart.lines_of(section)), Decimal(0)) for i in range(2))
-            rows.append(Row(section.sum_label, "summa", sums[title]))
+            rows.append(TableRow(section.sum_label, "summa", sums[title]))
         total = tuple(s + e for s, e in zip(sums["Skulder"], sums["Eget kapital"]))
-        rows.append(Row(BALANCE_TOTAL_LABEL, "summa", total))
+        rows.append(TableRow(BALANCE_TOTAL_LABEL, "summa", total))
         for index, year in enumerate(years):
             assets, claims = exact_sums["Tillgångar"][index], exact_sums["Skulder"][index] + exact_sums["Eget kapital"][index]
             if assets != claims:
@@ -378,7 +378,7 @@ class _Builder:
             labels = [label for label, values in exact_rows.items() if any(round_krona(v) for v in values) or any(values)]
             labels.sort(key=lambda label: (round_krona(exact_rows[label][1]) == 0, first_seen[label], label))
             rows = [
-                Row(label, "rad", tuple(round_krona(v) for v in exact_rows[label]), accounts=tuple(sorted(accounts_of_row[label])))
+                TableRow(label, "rad", tuple(round_krona(v) for v in exact_rows[label]), accounts=tuple(sorted(accounts_of_row[label])))
                 for label in labels
             ]
             sums = _column_sums(rows, 2)
@@ -389,12 +389,12 @@ class _Builder:
                         f"Not {line.note} ({line.label}) summerar till {format_kronor(sums[index])} men "
                         f"balansräkningens rad är {format_kronor(rounded_lines[line.label][index])} ({year}-12-31)"
                     )
-            rows.append(Row("Summa", "summa", sums))
+            rows.append(TableRow("Summa", "summa", sums))
             tables.append(Table(f"Not {line.note} {line.label}", columns, tuple(rows)))
         return tuple(tables)
 
 
-def _column_sums(rows: Sequence[Row], width: int) -> tuple[Decimal, ...]:
+def _column_sums(rows: Sequence[TableRow], width: int) -> tuple[Decimal, ...]:
     return tuple(sum((row.values[i] for row in rows), Decimal(0)) for i in range(width))
 
 

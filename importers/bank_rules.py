@@ -42,7 +42,7 @@ from pathlib import Path
 
 from beancount.core import account as account_lib
 
-from importers.common import ImportFileError, Problem
+from importers.common import ImportFileError, ImportProblem
 
 HEADER = ("falt", "monster", "riktning", "konto", "motpart", "kommentar")
 FIELDS = ("text", "referens")
@@ -95,33 +95,33 @@ def parse_rules(text: str, source: str, needs_counterparty: NeedsCounterparty) -
 
     A rule posting to an account for which ``needs_counterparty`` is true must give a ``motpart``.
     """
-    problems: list[Problem] = []
+    problems: list[ImportProblem] = []
     rules: list[BankRule] = []
     lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)]
     content = [(number, line) for number, line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not content:
-        raise ImportFileError(source, [Problem(None, f"rubrikraden saknas: {';'.join(HEADER)}")], "Importreglerna kan inte läsas")
+        raise ImportFileError(source, [ImportProblem(None, f"rubrikraden saknas: {';'.join(HEADER)}")], "Importreglerna kan inte läsas")
     header_number, header_line = content[0]
     header = tuple(cell.strip().casefold() for cell in next(csv.reader([header_line], delimiter=";")))
     if header != HEADER:
-        problems.append(Problem(header_number, f"rubrikraden ska vara {';'.join(HEADER)}, är {header_line!r}"))
+        problems.append(ImportProblem(header_number, f"rubrikraden ska vara {';'.join(HEADER)}, är {header_line!r}"))
     for number, line in content[1:]:
         cells = [cell.strip() for cell in next(csv.reader(io.StringIO(line), delimiter=";"))]
         if len(cells) != len(HEADER):
-            problems.append(Problem(number, f"raden har {len(cells)} kolumner, ska ha {len(HEADER)} (semikolon mellan)"))
+            problems.append(ImportProblem(number, f"raden har {len(cells)} kolumner, ska ha {len(HEADER)} (semikolon mellan)"))
             continue
         field, pattern, direction, account, counterparty, comment = cells
         field, direction = field.casefold(), direction.casefold()
         if field not in FIELDS:
-            problems.append(Problem(number, f"falt ska vara text eller referens, är {field!r}"))
+            problems.append(ImportProblem(number, f"falt ska vara text eller referens, är {field!r}"))
         if not pattern:
-            problems.append(Problem(number, "monster saknas"))
+            problems.append(ImportProblem(number, "monster saknas"))
         if direction not in DIRECTIONS:
-            problems.append(Problem(number, f"riktning ska vara in, ut eller tom, är {direction!r}"))
+            problems.append(ImportProblem(number, f"riktning ska vara in, ut eller tom, är {direction!r}"))
         if not account_lib.is_valid(account):
-            problems.append(Problem(number, f"konto är inget giltigt kontonamn: {account!r}"))
+            problems.append(ImportProblem(number, f"konto är inget giltigt kontonamn: {account!r}"))
         if not counterparty and account_lib.is_valid(account) and needs_counterparty(account):
-            problems.append(Problem(
+            problems.append(ImportProblem(
                 number, f"konteringar på {account} måste ha en motpart (noten specificeras per motpart)"
             ))
         rules.append(BankRule(number, field, pattern, direction, account, counterparty, comment))
@@ -135,14 +135,14 @@ def read_rules(path: str | Path, needs_counterparty: NeedsCounterparty) -> list[
     try:
         raw = Path(path).read_bytes()
     except OSError as error:
-        raise ImportFileError(str(path), [Problem(None, f"filen kan inte läsas: {error.strerror}")], "Importreglerna kan inte läsas") from error
+        raise ImportFileError(str(path), [ImportProblem(None, f"filen kan inte läsas: {error.strerror}")], "Importreglerna kan inte läsas") from error
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ImportFileError(
             str(path),
-            [Problem(line, "filen är inte UTF-8; spara den som \"CSV UTF-8\"")],
+            [ImportProblem(line, "filen är inte UTF-8; spara den som \"CSV UTF-8\"")],
             "Importreglerna kan inte läsas",
         ) from error
     return parse_rules(text, str(path), needs_counterparty)

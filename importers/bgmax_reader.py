@@ -26,7 +26,7 @@ from importers.bgmax_layout import (
     REPEATABLE_DETAILS,
 )
 from importers.bgmax_validation import FRAGMENT_START, envelope_problems, line_problem
-from importers.common import ImportFileError, Problem
+from importers.common import ImportFileError, ImportProblem
 
 def decode_bgmax(raw: bytes) -> tuple[str, str]:
     """The text of a BgMax file and the encoding it was read in (see the module docstring)."""
@@ -96,7 +96,7 @@ class _Reader:
     """The state machine that reads records in order and collects every broken rule."""
 
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        self.problems: list[ImportProblem] = []
         self.created: datetime.datetime | None = None
         self.test = False
         self.deposits: list[Deposit] = []
@@ -108,9 +108,9 @@ class _Reader:
 
     def problem(self, record: _Record | int | None, message: str) -> None:
         if isinstance(record, _Record):
-            self.problems.append(Problem(record.number, f"{record.label()}: {message}"))
+            self.problems.append(ImportProblem(record.number, f"{record.label()}: {message}"))
         else:
-            self.problems.append(Problem(record, message))
+            self.problems.append(ImportProblem(record, message))
 
     # Field helpers: they report and return a fallback so that reading goes on.
     def digits(self, record: _Record, first: int, last: int, what: str, blank_ok: bool = False) -> str:
@@ -357,18 +357,18 @@ class _Reader:
             self.problem(last_line, f"TK70 (slutpost) saknas: filen slutar efter rad {last_line} utan slutpost (avklippt fil?)")
 
 
-def parse_bgmax_text(text: str, encoding: str = "iso-8859-1") -> tuple[BgMaxFile | None, list[Problem]]:
+def parse_bgmax_text(text: str, encoding: str = "iso-8859-1") -> tuple[BgMaxFile | None, list[ImportProblem]]:
     """Read BgMax text; return the file and the problems (the file is None if any)."""
     reader = _Reader()
     # Markup from the file never reaches the books (``<`` -> ``‹``; same length, columns unchanged).
     if "\r" in text and "\n" not in text:
-        return None, [Problem(None, "raderna slutar bara med CR (gammalt Mac-format); BgMax-poster slutar med CRLF "
+        return None, [ImportProblem(None, "raderna slutar bara med CR (gammalt Mac-format); BgMax-poster slutar med CRLF "
                                     "eller LF: spara om filen eller hämta den på nytt från banken")]
     lines = neutralise(text).split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
-        return None, [Problem(None, "filen är tom")]
+        return None, [ImportProblem(None, "filen är tom")]
     envelope = envelope_problems(lines)
     if envelope:
         return None, envelope

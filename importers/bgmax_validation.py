@@ -11,23 +11,23 @@ from __future__ import annotations
 import re
 
 from importers.bgmax_layout import RECORD_LENGTH, BgMaxFile
-from importers.common import Problem, format_bankgiro
+from importers.common import ImportProblem, format_bankgiro
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: How a fragment of a BgMax file (records cut out of one) starts.
 FRAGMENT_START = re.compile(r"^(05|20|21)\d{10}")
 
 
-def envelope_problems(lines: list[str]) -> list[Problem]:
+def envelope_problems(lines: list[str]) -> list[ImportProblem]:
     """Problems of a text that does not start with TK01: a fragment is named as one,
     instead of listing every record out of place. Empty for a text that starts with TK01."""
     first, last = lines[0].lstrip("\ufeff")[:2], lines[-1][:2]
     if first == "01":
         return []
-    problems = [Problem(1, f"första posten är TK{first}, inte TK01 (öppningspost): filen är ett utdrag ur en BgMax-fil")]
+    problems = [ImportProblem(1, f"första posten är TK{first}, inte TK01 (öppningspost): filen är ett utdrag ur en BgMax-fil")]
     if last != "70":
-        problems.append(Problem(len(lines), f"sista posten är TK{last}, inte TK70 (slutpost)"))
-    problems.append(Problem(None, "en BgMax-fil måste börja med TK01 och sluta med TK70 (filens kuvert)"))
+        problems.append(ImportProblem(len(lines), f"sista posten är TK{last}, inte TK70 (slutpost)"))
+    problems.append(ImportProblem(None, "en BgMax-fil måste börja med TK01 och sluta med TK70 (filens kuvert)"))
     return problems
 
 
@@ -43,19 +43,19 @@ def line_problem(line: str) -> str | None:
     return None
 
 
-def policy_problems(bgmax: BgMaxFile, bankgiro: str) -> list[Problem]:
+def policy_problems(bgmax: BgMaxFile, bankgiro: str) -> list[ImportProblem]:
     """What the association does not book: test files, deposits to another bankgiro than
     ``bankgiro`` (digits), deposits in another currency than SEK."""
-    problems: list[Problem] = []
+    problems: list[ImportProblem] = []
     if bgmax.test:
-        problems.append(Problem(1, "TK01: filen är en testfil (testmarkering T) och bokförs inte"))
+        problems.append(ImportProblem(1, "TK01: filen är en testfil (testmarkering T) och bokförs inte"))
     for deposit in bgmax.deposits:
         if deposit.receiving_bankgiro != bankgiro:
-            problems.append(Problem(
+            problems.append(ImportProblem(
                 deposit.record,
                 f"TK05: insättningen gäller bankgiro {format_bankgiro(deposit.receiving_bankgiro)}, "
                 f"föreningens bankgiro är {format_bankgiro(bankgiro)}",
             ))
         if deposit.currency != "SEK":
-            problems.append(Problem(deposit.record, f"TK05: insättningen är i {deposit.currency}; bokföringen förs i SEK"))
+            problems.append(ImportProblem(deposit.record, f"TK05: insättningen är i {deposit.currency}; bokföringen förs i SEK"))
     return problems

@@ -29,7 +29,7 @@ _NOT_DIGITS = re.compile(r"\D")
 
 
 @dataclass(frozen=True)
-class Problem:
+class ImportProblem:
     """One broken rule at one place in a file (``line`` is 1-based, None = the whole file)."""
 
     line: int | None
@@ -42,7 +42,7 @@ class Problem:
 class ImportFileError(Error):
     """A file that the importer refuses; nothing is extracted from it."""
 
-    def __init__(self, path: str, problems: Sequence[Problem], what: str = "Filen kan inte importeras") -> None:
+    def __init__(self, path: str, problems: Sequence[ImportProblem], what: str = "Filen kan inte importeras") -> None:
         self.path = path
         self.problems = tuple(problems)
         lines = [f"{what}: {path}"]

@@ -41,7 +41,7 @@ from beancount.core import data
 from bergslaget_plugins.sie.check import check_document, defects
 from bergslaget_plugins.sie.document import read_sie_file
 from bergslaget_plugins.sie.to_beancount import ImportRefused, convert, existing_books
-from importers.common import ImportFileError, Problem
+from importers.common import ImportFileError, ImportProblem
 
 SIE_SUFFIXES = (".se", ".si", ".sie")
 _FIRST_BYTES = 4096
@@ -90,12 +90,12 @@ class SieImporter(beangulp.Importer):
         findings = check_document(document)
         found = defects(findings)
         if found:
-            raise ImportFileError(filepath, [Problem(finding.lineno, finding.message) for finding in found],
+            raise ImportFileError(filepath, [ImportProblem(finding.lineno, finding.message) for finding in found],
                                   "SIE-filen har fel och importeras inte")
         try:
             conversion = convert(document, findings, existing_books(existing, {}))
         except ImportRefused as refusal:
-            raise ImportFileError(filepath, [Problem(None, reason) for reason in refusal.reasons],
+            raise ImportFileError(filepath, [ImportProblem(None, reason) for reason in refusal.reasons],
                                   "SIE-filen kan inte importeras") from None
         return list(conversion.entries)
 

@@ -93,7 +93,7 @@ from bergslaget_plugins.roles import AccountRoles
 
 from importers.common import (
     ImportFileError,
-    Problem,
+    ImportProblem,
     identity_index,
     mark_booked_by_hand,
     mark_duplicates,
@@ -177,7 +177,7 @@ def decode_statement(raw: bytes, path: str) -> str:
     """The text of a Swedbank export, or :class:`ImportFileError` if it is not Windows-1252 text."""
 
     def refuse(line: int | None, message: str) -> ImportFileError:
-        return ImportFileError(path, [Problem(line, message)], "Kontoutdraget kan inte läsas")
+        return ImportFileError(path, [ImportProblem(line, message)], "Kontoutdraget kan inte läsas")
 
     if raw.startswith(codecs.BOM_UTF8):
         raise refuse(1, "filen börjar med UTF-8-markering (BOM); Swedbanks export är Windows-1252 (Latin-1)")
@@ -206,29 +206,29 @@ def decode_statement(raw: bytes, path: str) -> str:
     return neutralise(text)
 
 
-def _parse_date(value: str, column: str, line: int, problems: list[Problem]) -> datetime.date:
+def _parse_date(value: str, column: str, line: int, problems: list[ImportProblem]) -> datetime.date:
     if _DATE.match(value):
         try:
             return datetime.date.fromisoformat(value)
         except ValueError:
             pass
-    problems.append(Problem(line, f"{column} är inget datum (ÅÅÅÅ-MM-DD): {value!r}"))
+    problems.append(ImportProblem(line, f"{column} är inget datum (ÅÅÅÅ-MM-DD): {value!r}"))
     return datetime.date(1900, 1, 1)
 
 
-def _parse_money(value: str, column: str, line: int, problems: list[Problem]) -> Decimal:
+def _parse_money(value: str, column: str, line: int, problems: list[ImportProblem]) -> Decimal:
     try:
         amount = parse_point_amount(value)
     except AmountFormatError:
-        problems.append(Problem(line, f"{column} är inget belopp med decimalpunkt (t.ex. -1234.50): {value!r}"))
+        problems.append(ImportProblem(line, f"{column} är inget belopp med decimalpunkt (t.ex. -1234.50): {value!r}"))
         return Decimal(0)
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        problems.append(Problem(line, f"{column} har fler än två decimaler: {value!r}"))
+        problems.append(ImportProblem(line, f"{column} har fler än två decimaler: {value!r}"))
     return amount
 
 
 def _statement_rows(
-    records: list[tuple[int, list[str]]], header_cells: tuple[str, ...], problems: list[Problem]
+    records: list[tuple[int, list[str]]], header_cells: tuple[str, ...], problems: list[ImportProblem]
 ) -> list[StatementRow]:
     """The rows after the header; a row with the wrong number of fields, or a date or amount
     that cannot be read, adds to ``problems``."""
@@ -236,7 +236,7 @@ def _statement_rows(
     for line, cells in records:
         if len(cells) != len(header_cells):
             what = "saknar fält (avklippt fil?)" if len(cells) < len(header_cells) else "har för många fält"
-            problems.append(Problem(line, f"raden {what}: {len(cells)} fält, ska vara {len(header_cells)}"))
+            problems.append(ImportProblem(line, f"raden {what}: {len(cells)} fält, ska vara {len(header_cells)}"))
             continue
         values = [cell.strip() for cell in cells]
         names = header_cells
@@ -261,24 +261,24 @@ def _statement_rows(
 
 def parse_statement(text: str, path: str) -> Statement:
     """Read and check the rows; raise :class:`ImportFileError` listing every broken rule."""
-    problems: list[Problem] = []
+    problems: list[ImportProblem] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []
     try:
         for record in reader:
             records.append((reader.line_num, record))
     except csv.Error as error:
-        raise ImportFileError(path, [Problem(reader.line_num, f"felaktig CSV: {error}")], "Kontoutdraget kan inte läsas") from error
+        raise ImportFileError(path, [ImportProblem(reader.line_num, f"felaktig CSV: {error}")], "Kontoutdraget kan inte läsas") from error
     while records and not any(cell.strip() for cell in records[-1][1]):
         records.pop()
     title = ""
     if records and records[0][1] and records[0][1][0].startswith("*"):
         title = ",".join(records[0][1]).strip()
         if not title.startswith(TITLE_PREFIXES):
-            problems.append(Problem(records[0][0], f"första raden ska börja med * Transaktioner eller * Transaktionsrapport: {title!r}"))
+            problems.append(ImportProblem(records[0][0], f"första raden ska börja med * Transaktioner eller * Transaktionsrapport: {title!r}"))
         records = records[1:]
     if not records:
-        raise ImportFileError(path, [*problems, Problem(None, "rubrikraden saknas")], "Kontoutdraget kan inte läsas")
+        raise ImportFileError(path, [*problems, ImportProblem(None, "rubrikraden saknas")], "Kontoutdraget kan inte läsas")
     header_line, header = records[0]
     header_cells = tuple(cell.strip() for cell in header)
     if header_cells == COMPANY_HEADER:
@@ -287,7 +287,7 @@ def parse_statement(text: str, path: str) -> Statement:
         variant = "privat"
     else:
         problems.append(
-            Problem(
+            ImportProblem(
                 header_line,
                 f"rubrikraden känns inte igen: {','.join(header_cells)!r}; väntade {','.join(COMPANY_HEADER)} "
                 f"eller {','.join(PRIVATE_HEADER)}",
@@ -302,23 +302,23 @@ def parse_statement(text: str, path: str) -> Statement:
     return Statement(variant, title, tuple(rows))
 
 
-def _consistency_problems(rows: Sequence[StatementRow]) -> list[Problem]:
-    problems: list[Problem] = []
+def _consistency_problems(rows: Sequence[StatementRow]) -> list[ImportProblem]:
+    problems: list[ImportProblem] = []
     if not rows:
         return problems
     first = rows[0]
     for row in rows:
         if (row.clearing, row.account_number) != (first.clearing, first.account_number):
             problems.append(
-                Problem(row.line, f"raden gäller konto {row.clearing} {row.account_number}, filens första rad {first.clearing} {first.account_number}")
+                ImportProblem(row.line, f"raden gäller konto {row.clearing} {row.account_number}, filens första rad {first.clearing} {first.account_number}")
             )
         if row.currency != CURRENCY:
-            problems.append(Problem(row.line, f"valutan är {row.currency!r}; bokföringen förs i {CURRENCY}"))
+            problems.append(ImportProblem(row.line, f"valutan är {row.currency!r}; bokföringen förs i {CURRENCY}"))
     for newer, older in zip(rows, rows[1:]):
         if older.booking_date > newer.booking_date:
             # Out of order, the running balances cannot be checked either: one message is enough.
             problems.append(
-                Problem(
+                ImportProblem(
                     older.line,
                     f"raderna ska komma med den senaste först, men {older.booking_date} kommer efter "
                     f"{newer.booking_date} (rad {newer.line})",
@@ -328,7 +328,7 @@ def _consistency_problems(rows: Sequence[StatementRow]) -> list[Problem]:
     for newer, older in zip(rows, rows[1:]):
         if older.balance + newer.amount != newer.balance:
             problems.append(
-                Problem(
+                ImportProblem(
                     newer.line,
                     f"saldot {format_swedish(newer.balance)} följer inte av raden under (rad {older.line}, saldo "
                     f"{format_swedish(older.balance)}) och beloppet {format_swedish(newer.amount)}: "
@@ -417,7 +417,7 @@ class SwedbankImporter(beangulp.Importer):
         opened = {entry.account for entry in existing if isinstance(entry, Open)}
         if opened:
             missing = [
-                Problem(rule.line, f"kontot {rule.account} är inte öppnat i bokföringen")
+                ImportProblem(rule.line, f"kontot {rule.account} är inte öppnat i bokföringen")
                 for rule in rules
                 if rule.account not in opened
             ]

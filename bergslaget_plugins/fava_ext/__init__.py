@@ -68,7 +68,7 @@ T = TypeVar("T")
 
 # -- formatting helpers used by the templates -------------------------------------------------
 
-def kronor(value: Decimal | None) -> str:
+def whole_kronor(value: Decimal | None) -> str:
     """Whole kronor the Swedish way (``-1 234``); a dash for no value."""
     return "–" if value is None else format_kronor(value)
 
@@ -196,7 +196,7 @@ def _svg_bars(chart: ChartData, plot: _ChartPlot) -> list[str]:
             parts.append(
                 f'<rect class="serie-{esc(series.style)}" x="{left:.1f}" y="{top:.1f}" width="{bar:.1f}" '
                 f'height="{max(bottom - top, 0.5):.1f}"><title>{esc(series.name)} {esc(chart.labels[index])}: '
-                f"{esc(kronor(value))} kr</title></rect>")
+                f"{esc(whole_kronor(value))} kr</title></rect>")
     return parts
 
 
@@ -211,7 +211,7 @@ def _svg_lines(chart: ChartData, plot: _ChartPlot) -> list[str]:
             parts.append(f'<polyline class="serie-{esc(series.style)}" points="{path}"/>')
         for px, py, label, value in points:
             parts.append(f'<circle class="serie-{esc(series.style)}" cx="{px:.1f}" cy="{py:.1f}" r="3.5">'
-                         f"<title>{esc(series.name)} {esc(label)}: {esc(kronor(value))} kr</title></circle>")
+                         f"<title>{esc(series.name)} {esc(label)}: {esc(whole_kronor(value))} kr</title></circle>")
     return parts
 
 
@@ -233,7 +233,7 @@ def chart_table(chart: ChartData) -> Markup:
     head = "".join(f'<th class="num">{esc(series.name)}</th>' for series in chart.series)
     rows = "".join(
         f"<tr><td>{esc(label)}</td>"
-        + "".join(f'<td class="num">{esc(kronor(series.values[index]))}</td>' for series in chart.series)
+        + "".join(f'<td class="num">{esc(whole_kronor(series.values[index]))}</td>' for series in chart.series)
         + "</tr>"
         for index, label in enumerate(chart.labels)
     )
@@ -272,7 +272,7 @@ class _Page:
     ledger: Any
     name: str
 
-    kronor = staticmethod(kronor)
+    whole_kronor = staticmethod(whole_kronor)
     procent = staticmethod(procent)
     datum = staticmethod(datum)
     svg_chart = staticmethod(svg_chart)
@@ -632,7 +632,7 @@ class Oversikt(_Page, FavaExtensionBase):
             except KeyError:  # a layout without that line
                 continue
             if table is report.income_statement:
-                figures.append(KeyFigure(row.label, row.values[2], f"budget {kronor(row.values[1])}"))
+                figures.append(KeyFigure(row.label, row.values[2], f"budget {whole_kronor(row.values[1])}"))
             else:
                 figures.append(KeyFigure(row.label, row.values[1], year_end))
         figures.append(KeyFigure("Obetalda medlemsavgifter", fees.outstanding + fees.older_outstanding, f"per {fees.as_of}"))

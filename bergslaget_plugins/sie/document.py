@@ -52,7 +52,7 @@ class ReadProblem:
 
 
 @dataclass(frozen=True)
-class Row:
+class VoucherRow:
     """A ``#TRANS`` row of a voucher."""
 
     lineno: int
@@ -73,7 +73,7 @@ class Voucher:
     number: str
     date: datetime.date
     text: str
-    rows: tuple[Row, ...]
+    rows: tuple[VoucherRow, ...]
 
     @property
     def label(self) -> str:
@@ -170,7 +170,7 @@ def _account(value: str | None) -> str:
     return value.strip()
 
 
-def _row(record: Record) -> Row:
+def _row(record: Record) -> VoucherRow:
     fields = list(record.fields)
     account = _account(record.text_field(0))
     objects: tuple[tuple[str, str], ...] = ()
@@ -184,7 +184,7 @@ def _row(record: Record) -> Row:
     text = (texts[2] if len(texts) > 2 else None) or ""
     quantity_text = texts[3] if len(texts) > 3 else None
     quantity = _amount(quantity_text, "kvantiteten") if quantity_text else None
-    return Row(record.lineno, account, objects, amount, date, text, quantity)
+    return VoucherRow(record.lineno, account, objects, amount, date, text, quantity)
 
 
 def _balance(record: Record) -> Balance:
@@ -199,7 +199,7 @@ class _Reader:
 
     def __init__(self, document: SieDocument) -> None:
         self.document = document
-        self.pending: tuple[Record, list[Row]] | None = None
+        self.pending: tuple[Record, list[VoucherRow]] | None = None
         self.in_block = False
         self.block_owner: str | None = None
 
@@ -336,4 +336,4 @@ def read_sie_file(path: Path) -> SieDocument:
     return read_sie_bytes(path.read_bytes(), str(path))
 
 
-__all__ = ["Balance", "ReadProblem", "Row", "SieDocument", "Voucher", "read_sie_bytes", "read_sie_file"]
+__all__ = ["Balance", "ReadProblem", "SieDocument", "Voucher", "VoucherRow", "read_sie_bytes", "read_sie_file"]

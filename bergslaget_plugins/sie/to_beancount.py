@@ -66,7 +66,7 @@ from bergslaget_plugins.sie.check import (
     is_balance_account,
     year_vouchers,
 )
-from bergslaget_plugins.sie.document import Row, SieDocument, Voucher
+from bergslaget_plugins.sie.document import SieDocument, Voucher, VoucherRow
 from bergslaget_plugins.verification_numbers import parse_verification
 
 SERIES_META = "sie_serie"
@@ -137,7 +137,7 @@ def _number_key(number: str) -> str:
 _NUMBER_LEAF = re.compile(r"^(\d+)(?:-|$)")
 
 
-def account_number(account: str) -> str | None:
+def leading_account_number(account: str) -> str | None:
     """The account number leading the last component, as an import writes it: ``1930`` of
     ``Assets:1930-Företagskonto``, also ``2621`` (a file without the account's name) and ``143010`` of
     ``Assets:143010-Kundfordran`` (a program numbering with more than four digits)."""
@@ -163,7 +163,7 @@ def existing_books(entries: Iterable[Directive], options: Mapping[str, Any]) -> 
     for entry in entries:
         if isinstance(entry, Open):
             opened.add(entry.account)
-            number = account_number(entry.account)
+            number = leading_account_number(entry.account)
             if number is not None:
                 accounts.setdefault(number, entry.account)
         elif isinstance(entry, Transaction):
@@ -253,7 +253,7 @@ def _used_accounts(document: SieDocument, vouchers: Sequence[Voucher]) -> list[s
     return sorted(used)
 
 
-def _row_meta(row: Row, voucher: Voucher) -> dict[str, Any]:
+def _row_meta(row: VoucherRow, voucher: Voucher) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     objects = [(dimension, value) for dimension, value in row.objects if dimension or value]
     if objects:
