@@ -24,11 +24,9 @@ error at its last posting before the year end.
 
 from __future__ import annotations
 
-import bisect
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -63,27 +61,59 @@ NamedPosting = tuple[Transaction, Posting, str]
 Key = tuple[str, str]
 
 
+class WrongSign(NamedTuple):
+    """A counterparty's balance of the wrong sign on a note account at a year end."""
+
+    year_end: datetime.date
+    counterparty: Key
+    balance: Decimal
+    #: Where the counterparty's last posting before the year end stands in the postings.
+    last: int
+
+
 class Tally(NamedTuple):
     """What the checks need of the postings that name a counterparty, read in one pass."""
 
     #: How many postings use each spelling on each account, in the order they first occur.
     uses: dict[Key, int]
-    #: The amounts on note accounts with a sign (Assets, Liabilities), in the postings' order:
-    #: the date, the counterparty, the amount, and the posting's place in the postings.
-    movements: list[tuple[datetime.date, Key, Decimal, int]]
+    #: The balances of the wrong sign at each year end, by year and then in the order the
+    #: counterparties first occur; None if the postings are not in date order.
+    wrong_signs: list[WrongSign] | None
 
 
-def tally(postings: Sequence[NamedPosting], note_accounts: AbstractSet[str]) -> Tally:
-    """The uses of each spelling and the movements on the note accounts with a sign."""
-    signed = {account for account in note_accounts if account.split(":")[0] in NORMAL_SIGN}
+def tally(postings: Sequence[NamedPosting], signs: Mapping[str, int]) -> Tally:
+    """Count the spellings, and sum each counterparty's balance on the note accounts with a
+    sign (``signs``: +1 debit, -1 credit) to each year end, from the first to the last year
+    with such a posting; one pass over the postings."""
     uses: dict[Key, int] = {}
-    movements: list[tuple[datetime.date, Key, Decimal, int]] = []
+    balance: dict[Key, Decimal] = {}
+    last: dict[Key, int] = {}
+    wrong_signs: list[WrongSign] = []
+    in_date_order = True
+    year_end = previous = datetime.date.min
     for place, (entry, posting, name) in enumerate(postings):
         key = (posting.account, name)
         uses[key] = uses.get(key, 0) + 1
-        if key[0] in signed and posting.units is not None and isinstance(posting.units.number, Decimal):
-            movements.append((entry.date, key, posting.units.number, place))
-    return Tally(uses, movements)
+        if key[0] not in signs or posting.units is None or not isinstance(posting.units.number, Decimal):
+            continue
+        date = entry.date
+        if not balance:  # the first such posting: its year is the first
+            year_end = datetime.date(date.year, 12, 31)
+        while date > year_end:  # close the year, and each year without postings after it
+            wrong_signs.extend(_wrong_signs(year_end, balance, last, signs))
+            year_end = datetime.date(year_end.year + 1, 12, 31)
+        in_date_order = in_date_order and date >= previous
+        previous = date
+        balance[key] = balance.get(key, _ZERO) + posting.units.number
+        last[key] = place
+    if balance:
+        wrong_signs.extend(_wrong_signs(year_end, balance, last, signs))
+    return Tally(uses, wrong_signs if in_date_order else None)
+
+
+def _wrong_signs(year_end: datetime.date, balance: Mapping[Key, Decimal], last: Mapping[Key, int],
+                 signs: Mapping[str, int]) -> list[WrongSign]:
+    return [WrongSign(year_end, key, amount, last[key]) for key, amount in balance.items() if amount * signs[key[0]] < 0]
 
 
 def spelled_two_ways(postings: Sequence[NamedPosting], uses: Mapping[Key, int]) -> list[CounterpartyError]:
@@ -116,52 +146,23 @@ def _spellings(uses: Mapping[Key, int]) -> dict[Key, Counter[str]]:
     return spellings
 
 
-def wrong_sign_balances(
-    postings: Sequence[NamedPosting], movements: list[tuple[datetime.date, Key, Decimal, int]]
-) -> list[CounterpartyError]:
-    """An error for each counterparty whose balance on a note account has the wrong sign at a
-    year end, at its last posting before that year end."""
-    if not movements:
-        return []
-    dates = [date for date, _, _, _ in movements]
-    if dates != sorted(dates):  # the entries a plugin gets are in date order already
-        movements = sorted(movements, key=lambda movement: movement[0])
-        dates.sort()
-    balance: dict[Key, Decimal] = {}
+def wrong_sign_balances(postings: Sequence[NamedPosting], wrong_signs: Sequence[WrongSign]) -> list[CounterpartyError]:
+    """An error for each balance of the wrong sign, at the counterparty's last posting before
+    the year end (once for each such posting)."""
     errors: list[CounterpartyError] = []
     reported: set[tuple[str, str, Any]] = set()
-    start = 0
-    for year in range(dates[0].year, dates[-1].year + 1):
-        year_end = datetime.date(year, 12, 31)
-        end = bisect.bisect_right(dates, year_end, lo=start)
-        for _, key, amount, _ in movements[start:end]:
-            balance[key] = balance.get(key, _ZERO) + amount
-        start = end
-        wrong = [(key, amount) for key, amount in balance.items() if amount * NORMAL_SIGN[key[0].split(":")[0]] < 0]
-        last = _last_places(movements[:end], {key for key, _ in wrong})
-        for (account, name), amount in wrong:
-            entry, posting, _ = postings[last[(account, name)]]
-            place = (account, name, (posting.meta or {}).get("lineno"))
-            if place in reported:
-                continue
-            reported.add(place)
-            kind = "skuld" if NORMAL_SIGN[account.split(":")[0]] < 0 else "fordran"
-            errors.append(CounterpartyError(
-                posting.meta or entry.meta,
-                f"Motparten {name!r} har saldo {format_swedish(amount)} på {account} per {year_end}: fel tecken för en "
-                f"{kind} (stavning av motparten? betalning på fel motpart?)", entry))
+    for year_end, (account, name), amount, last in wrong_signs:
+        entry, posting, _ = postings[last]
+        place = (account, name, (posting.meta or {}).get("lineno"))
+        if place in reported:
+            continue
+        reported.add(place)
+        kind = "skuld" if NORMAL_SIGN[account.split(":")[0]] < 0 else "fordran"
+        errors.append(CounterpartyError(
+            posting.meta or entry.meta,
+            f"Motparten {name!r} har saldo {format_swedish(amount)} på {account} per {year_end}: fel tecken för en "
+            f"{kind} (stavning av motparten? betalning på fel motpart?)", entry))
     return errors
-
-
-def _last_places(movements: list[tuple[datetime.date, Key, Decimal, int]], keys: set[Key]) -> dict[Key, int]:
-    """The place of the last movement of each of ``keys`` (each has one in ``movements``)."""
-    last: dict[Key, int] = {}
-    for _, key, _, place in reversed(movements):
-        if len(last) == len(keys):
-            break
-        if key in keys and key not in last:
-            last[key] = place
-    return last
 
 
 def check_counterparties(
@@ -170,9 +171,14 @@ def check_counterparties(
     """The entries unchanged, with errors for counterparties spelled two ways and wrong-sign balances."""
     chart, _ = read_chart(entries, options_map)
     note_accounts = chart.accounts_needing_counterparty()
+    signs = {account: NORMAL_SIGN[account.split(":")[0]] for account in note_accounts if account.split(":")[0] in NORMAL_SIGN}
     postings = counterparty_postings(entries, note_accounts).named
-    uses, movements = tally(postings, note_accounts)
-    return entries, spelled_two_ways(postings, uses) + wrong_sign_balances(postings, movements)
+    uses, wrong_signs = tally(postings, signs)
+    errors = spelled_two_ways(postings, uses)
+    if wrong_signs is None:  # not the entries of a plugin, which are in date order: sort them (stable)
+        postings = sorted(postings, key=lambda named: named[0].date)
+        wrong_signs = tally(postings, signs).wrong_signs or []
+    return entries, errors + wrong_sign_balances(postings, wrong_signs)
 
 
 __all__ = ["CounterpartyError", "check_counterparties", "same_counterparty"]

@@ -82,3 +82,41 @@ def test_within_the_scope_the_postings_are_sorted_out_once_per_list_of_transacti
         ("Betalning utan motpart", "banken")]
     assert [(entry.narration, posting.account) for entry, posting in found.unnamed] == [
         ("Betalning utan motpart", "Liabilities:2440-Leverantörsskulder")]
+
+
+YEARS = """
+2020-03-01 * "Leverantör" "Betalning utan faktura"
+  ver: "A1"
+  Assets:1930-Företagskonto  -100 SEK
+  Liabilities:2440-Leverantörsskulder  100 SEK
+    motpart: "Ensam AB"
+2023-03-01 * "Leverantör" "Faktura"
+  ver: "A1"
+  Expenses:6990-Övriga-externa-kostnader  40 SEK
+  Liabilities:2440-Leverantörsskulder  -40 SEK
+    motpart: "Ensam AB"
+2023-04-01 * "Kund" "Förskott"
+  ver: "A2"
+  Assets:1930-Företagskonto  10 SEK
+  Assets:1510-Kundfordringar  -10 SEK
+    motpart: "Kund AB"
+"""
+
+
+def test_a_wrong_sign_is_reported_once_per_last_posting_across_years_without_postings() -> None:
+    """2021 and 2022 have no postings: their year ends find the balance of 2020 at the same
+    last posting, reported once."""
+    from bergslaget_plugins.counterparties import check_counterparties
+
+    entries, errors, options = loader.load_string(ledger_text(YEARS))
+    assert errors == []
+    expected = [
+        "Motparten 'Ensam AB' har saldo 100,00 på Liabilities:2440-Leverantörsskulder per 2020-12-31",
+        "Motparten 'Ensam AB' har saldo 60,00 på Liabilities:2440-Leverantörsskulder per 2023-12-31",
+        "Motparten 'Kund AB' har saldo -10,00 på Assets:1510-Kundfordringar per 2023-12-31",
+    ]
+    _, found = check_counterparties(entries, options)
+    assert [error.message.split(": fel tecken")[0] for error in found] == expected
+    # Entries out of date order (no plugin gets them so) give the same errors.
+    _, found_reversed = check_counterparties(entries[::-1], options)
+    assert [(error.message, error.entry) for error in found_reversed] == [(error.message, error.entry) for error in found]
