@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive, Document, Note, Query, Transaction
 
-from bergslaget_plugins.source_text import entries_from_elsewhere, read_book_sources
+from bergslaget_plugins.source_text import entries_from_elsewhere, in_entry_order, read_book_sources
 
 __plugins__ = ("refuse_markup",)
 
@@ -156,8 +156,8 @@ def _refused(entry: Directive, errors: list[MarkupError]) -> Directive:
     return _neutral_entry(entry)
 
 
-def _places_to_check(entries: list[Directive], options_map: dict[str, Any]) -> list[int] | None:
-    """The places of the entries that may hold markup, or None: every entry may."""
+def _entries_to_check(entries: list[Directive], options_map: dict[str, Any]) -> list[Directive] | None:
+    """The entries that may hold markup, or None: every entry may."""
     sources = read_book_sources(options_map)
     if sources is None:
         return None
@@ -172,14 +172,20 @@ def refuse_markup(
 ) -> tuple[list[Directive], list[MarkupError]]:
     """The entries with markup neutralised, and an error for each text that had it (the same list if none had)."""
     errors: list[MarkupError] = []
-    places = _places_to_check(entries, options_map)
-    if places is not None:
-        refused = {place: _refused(entries[place], errors) for place in places}
-        if not errors:
+    to_check = _entries_to_check(entries, options_map)
+    if to_check is not None:
+        refused: dict[int, tuple[Directive, list[MarkupError]]] = {}
+        for entry in to_check:
+            entry_errors: list[MarkupError] = []
+            checked_entry = _refused(entry, entry_errors)
+            if entry_errors:
+                refused[id(entry)] = (checked_entry, entry_errors)
+        if not refused:
             return entries, errors
         checked = list(entries)
-        for place, entry in refused.items():
-            checked[place] = entry
+        for place in in_entry_order(entries, refused):  # the errors in the entries' order
+            checked[place], entry_errors = refused[id(entries[place])]
+            errors.extend(entry_errors)
         return checked, errors
     checked = []
     for entry in entries:

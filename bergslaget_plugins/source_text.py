@@ -59,8 +59,9 @@ from operator import itemgetter
 from typing import Any
 
 from beancount.core import data
-from beancount.core.data import Directive
+from beancount.core.data import Directive, Transaction
 
+from bergslaget_plugins.entry_index import derived_from_transactions, directives_of, transactions_of
 from bergslaget_plugins.generated import RULE_KEY
 
 #: The one plugin Beancount itself runs before the plugin lines (``loader.PLUGINS_PRE``).
@@ -209,32 +210,58 @@ def read_book_sources(
     return BookSources({path: file_facts(path, unchanged_before_ns) for path in files})
 
 
+@dataclass(frozen=True)
+class _TransactionOrigins:
+    """Where the transactions of a list come from: each one's file, and those our rules made."""
+
+    filenames: list[Any]
+    generated: list[Transaction]
+
+
+def _transaction_origins(transactions: Sequence[Transaction]) -> _TransactionOrigins:
+    """One look at each transaction, in C loops (``map``, ``compress``), not a Python loop."""
+    metas = list(map(_META, transactions))
+    return _TransactionOrigins(
+        list(map(_FILENAME, metas)), list(compress(transactions, map(dict.__contains__, metas, repeat(RULE_KEY)))))
+
+
+def _is_from_elsewhere(entry: Directive, files: frozenset[str], kinds: frozenset[type]) -> bool:
+    """For a directive (not a transaction): see :func:`entries_from_elsewhere`."""
+    meta = entry.meta
+    return (type(entry) in kinds or type(entry) not in DIRECTIVE_TYPES or not isinstance(meta, dict)
+            or meta.get("filename") not in files or RULE_KEY in meta)
+
+
 def entries_from_elsewhere(
     entries: Sequence[Directive], files: frozenset[str], kinds: frozenset[type] = frozenset()
-) -> list[int] | None:
-    """The places in ``entries``, in order, of those whose text may come from elsewhere than ``files``.
+) -> list[Directive] | None:
+    """The entries whose text may come from elsewhere than ``files``, each once, in no particular order.
 
     Those are: entries whose ``filename`` is not one of ``files``, the entries our rules
     made (:data:`~bergslaget_plugins.generated.RULE_KEY`), entries of one of ``kinds``,
-    and entries of a class that is not one of Beancount's directives. None if an entry's
-    metadata is not a dictionary with a ``filename`` (the caller walks all entries). The work is done in C
-    loops (``map``, ``compress``), not in a Python loop over the entries.
+    and entries of a class that is not one of Beancount's directives. None if a
+    transaction's metadata is not a dictionary with a ``filename`` (the caller walks all
+    entries). The transactions are looked at in C loops, once per list of transactions
+    inside the rules line (``entry_index.derived_from_transactions``: the markup and the
+    spelling rule share the look), the few other directives one by one.
     """
-    everywhere = range(len(entries))
     try:
-        metas = list(map(_META, entries))
-        filenames = list(map(_FILENAME, metas))
-        places = set(compress(everywhere, map(dict.__contains__, metas, repeat(RULE_KEY))))
-        elsewhere = set(filenames) - files
+        origins = derived_from_transactions(entries, _transaction_origins, _transaction_origins)
+        found: dict[int, Directive] = {id(entry): entry for entry in origins.generated}
+        elsewhere = set(origins.filenames) - files
+        if elsewhere:
+            transactions = transactions_of(entries)
+            found.update((id(entry), entry)
+                         for entry in compress(transactions, map(elsewhere.__contains__, origins.filenames)))
+        found.update((id(entry), entry) for entry in directives_of(entries) if _is_from_elsewhere(entry, files, kinds))
     except (TypeError, KeyError):
         return None
-    if elsewhere:
-        places.update(compress(everywhere, map(elsewhere.__contains__, filenames)))
-    present = set(map(type, entries))
-    special = (present & kinds) | (present - DIRECTIVE_TYPES)
-    if special:
-        places.update(compress(everywhere, map(special.__contains__, map(type, entries))))
-    return sorted(places)
+    return list(found.values())
+
+
+def in_entry_order(entries: Sequence[Directive], chosen: Mapping[int, Any]) -> list[int]:
+    """The places in ``entries``, in order, of the entries whose ``id`` is a key of ``chosen``."""
+    return list(compress(range(len(entries)), map(chosen.__contains__, map(id, entries))))
 
 
 __all__ = [
@@ -244,6 +271,7 @@ __all__ = [
     "FileFacts",
     "entries_from_elsewhere",
     "file_facts",
+    "in_entry_order",
     "metadata_keys",
     "read_book_sources",
 ]

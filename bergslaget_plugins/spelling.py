@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive
 
-from bergslaget_plugins.source_text import entries_from_elsewhere, read_book_sources
+from bergslaget_plugins.source_text import entries_from_elsewhere, in_entry_order, read_book_sources
 from bergslaget_plugins.vocabulary import BEANCOUNT_KEYS, CUSTOM_TYPES, METADATA_KEYS
 
 __plugins__ = ("check_spelling",)
@@ -107,10 +107,10 @@ def _check(entries: Iterable[Directive], suggestions: _Suggestions, errors: list
                         entry))
 
 
-def _places_to_check(
+def _entries_to_check(
     entries: list[Directive], options_map: dict[str, Any], suggestions: _Suggestions
-) -> list[int] | None:
-    """The places of the entries that may have a misspelled word, or None: every entry may."""
+) -> list[Directive] | None:
+    """The entries that may have a misspelled word, or None: every entry may."""
     sources = read_book_sources(options_map)
     if sources is None:
         return None
@@ -127,8 +127,18 @@ def check_spelling(
     """The entries unchanged, with an error for each word close to, but not, a known one."""
     errors: list[SpellingError] = []
     suggestions = _Suggestions()
-    places = _places_to_check(entries, options_map, suggestions)
-    _check(entries if places is None else map(entries.__getitem__, places), suggestions, errors)
+    to_check = _entries_to_check(entries, options_map, suggestions)
+    if to_check is None:
+        _check(entries, suggestions, errors)
+        return entries, errors
+    misspelled: dict[int, list[SpellingError]] = {}
+    for entry in to_check:
+        entry_errors: list[SpellingError] = []
+        _check((entry,), suggestions, entry_errors)
+        if entry_errors:
+            misspelled[id(entry)] = entry_errors
+    for place in in_entry_order(entries, misspelled) if misspelled else ():  # the errors in the entries' order
+        errors.extend(misspelled[id(entries[place])])
     return entries, errors
 
 

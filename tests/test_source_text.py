@@ -84,15 +84,14 @@ def test_clean_books_use_the_text_and_give_no_errors(tmp_path, monkeypatch):
     assert sources is not None and set(sources.files) == {str(main), str(tmp_path / "2021" / "bank.beancount")}
     assert all(facts is not None and not facts.has_markup for facts in sources.files.values())
     # Only the entries that did not come from a file are looked at: none here.
-    assert markup._places_to_check(entries, options) == []
+    assert markup._entries_to_check(entries, options) == []
 
 
 def test_markup_only_in_a_comment_is_no_error(tmp_path, monkeypatch):
     main = _write(tmp_path, {"main.beancount": _main("; <b>inte en markering</b>\n" + TRANSACTION)})
     entries, errors, options = load_both(main, monkeypatch)
     assert errors == []
-    places = markup._places_to_check(entries, options)
-    assert places is None  # the only file has "<": every entry is looked at
+    assert markup._entries_to_check(entries, options) is None  # the only file has "<": every entry is looked at
 
 
 def test_markup_in_an_included_file_of_a_subfolder(tmp_path, monkeypatch):
@@ -103,8 +102,8 @@ def test_markup_in_an_included_file_of_a_subfolder(tmp_path, monkeypatch):
     assert len(found) == 1 and found[0].message.startswith("Betalningsmottagaren")
     assert found[0].source["filename"] == str(tmp_path / "2022" / "bank.beancount") and found[0].source["lineno"] == 1
     # The main file has no "<": its entries are not looked at one by one.
-    places = markup._places_to_check(entries, options)
-    assert places is not None and {entries[place].meta["filename"] for place in places} == {found[0].source["filename"]}
+    to_check = markup._entries_to_check(entries, options)
+    assert to_check is not None and {entry.meta["filename"] for entry in to_check} == {found[0].source["filename"]}
 
 
 def test_markup_in_a_document_file_name(tmp_path, monkeypatch):
@@ -319,3 +318,21 @@ def test_the_text_gives_the_errors_of_the_walk(tmp_path_factory, monkeypatch, ma
     main = _write(folder, {"main.beancount": _main("".join(main_parts), ("del/a.beancount",)),
                            "del/a.beancount": "".join(included_parts)})
     load_both(main, monkeypatch)
+
+
+def test_the_repository_books_on_the_rules_line_give_the_errors_of_the_walk(tmp_path, monkeypatch):
+    """The rules line (the shared entry index, generated entries): the same errors both ways, for clean
+    books and for books with markup and a misspelled key in one file."""
+    import shutil
+
+    folder = tmp_path / "ledger"
+    shutil.copytree(REPOSITORY / "ledger", folder)
+    _, errors, _ = load_both(folder / "main.beancount", monkeypatch)
+    assert errors == []
+    bank = folder / "2022" / "bank.beancount"
+    text = bank.read_text(encoding="utf-8")
+    bank.write_text(text.replace('motpart: "SPP Pension och Försäkring"', 'motpar: "SPP <b>Pension</b> och Försäkring"', 1)
+                    .replace('"Betalning: Pensionspremier', '"<i>Betalning</i>: Pensionspremier', 1), encoding="utf-8")
+    _, errors, _ = load_both(folder / "main.beancount", monkeypatch)
+    assert sorted(type(error).__name__ for error in errors if error.source.get("filename") == str(bank)) == [
+        "ChartError", "MarkupError", "MarkupError", "SpellingError"]
