@@ -140,8 +140,8 @@ from bergslaget_plugins.roles import AccountRoles, RoleError, plugin_source, rol
 
 __plugins__ = ("periodise",)
 
-RULE = "periodisering"
-SERIES = "PE"
+ACCRUAL_RULE = "periodisering"
+ACCRUAL_SERIES = "PE"
 #: Source metadata: the item (post) of the annual report's note for the balance-sheet posting;
 #: it becomes the posting's ``motpart`` (chart.COUNTERPARTY_KEY). Not the chart's ``notrad``.
 NOTE_ITEM_KEY = "notpost"
@@ -235,7 +235,7 @@ def _link_for(source: Transaction) -> str:
     if not reference:
         stem = os.path.splitext(os.path.basename(str(source.meta.get("filename", ""))))[0]
         reference = link_name(link_name(stem) or "fil", "rad", source.meta.get("lineno"))
-    return link_name(RULE, reference, source.date.year)
+    return link_name(ACCRUAL_RULE, reference, source.date.year)
 
 
 _NO_META: dict[str, Any] = {}
@@ -250,7 +250,7 @@ def _periodised_links(transactions: Iterable[Transaction]) -> set[str]:
     """The links of this rule's entries: their sources are periodised already (the plugin
     ran before on these entries)."""
     return {link for entry in transactions
-            if RULE_KEY in (entry.meta or _NO_META) and entry.meta[RULE_KEY] == RULE for link in entry.links}
+            if RULE_KEY in (entry.meta or _NO_META) and entry.meta[RULE_KEY] == ACCRUAL_RULE for link in entry.links}
 
 
 def _replaced(entries: Sequence[Directive], replacements: Sequence[tuple[Directive, Directive]]) -> list[Directive]:
@@ -348,8 +348,8 @@ def _entry_maker(source: Transaction, link: str) -> _MakeEntry:
             date,
             f"{narration}: {source.narration}" if source.narration else narration,
             postings,
-            rule=RULE,
-            series=SERIES,
+            rule=ACCRUAL_RULE,
+            series=ACCRUAL_SERIES,
             payee=source.payee,
             links=[link],
         )

@@ -43,13 +43,13 @@ from beancount.core.data import Custom, Directive
 
 BOARD_TYPE = "styrelse"
 AUDITOR_TYPE = "revisor"
-ROLE_KEY = "roll"
+BOARD_ROLE_KEY = "roll"
 REPRESENTS_KEY = "representerar"
 
 CHAIR = "ordförande"
 DEPUTY = "ersättare"
 #: The roles in the order the signatures are printed; all but deputies sign.
-ROLES: tuple[str, ...] = (CHAIR, "vice ordförande", "ledamot", DEPUTY)
+BOARD_ROLES: tuple[str, ...] = (CHAIR, "vice ordförande", "ledamot", DEPUTY)
 
 
 class BoardError(NamedTuple):
@@ -80,9 +80,9 @@ class Board:
 
     @property
     def signatories(self) -> tuple[Person, ...]:
-        """The ordinary members, the chair first, in the order of :data:`ROLES` and then of the books."""
+        """The ordinary members, the chair first, in the order of :data:`BOARD_ROLES` and then of the books."""
         signing = [member for member in self.members if member.role != DEPUTY]
-        return tuple(sorted(signing, key=lambda member: ROLES.index(member.role)))
+        return tuple(sorted(signing, key=lambda member: BOARD_ROLES.index(member.role)))
 
 
 def _single_name(entry: Custom) -> str | None:
@@ -111,9 +111,9 @@ def _person(entry: Custom, role: str | None, errors: list[BoardError]) -> Person
 def _members(board_entries: Iterable[Custom], errors: list[BoardError]) -> list[Person]:
     members = []
     for entry in board_entries:
-        role = entry.meta.get(ROLE_KEY)
-        if role not in ROLES:
-            errors.append(BoardError(entry.meta, f"{ROLE_KEY} ska vara ett av {', '.join(repr(r) for r in ROLES)}, inte {role!r}", entry))
+        role = entry.meta.get(BOARD_ROLE_KEY)
+        if role not in BOARD_ROLES:
+            errors.append(BoardError(entry.meta, f"{BOARD_ROLE_KEY} ska vara ett av {', '.join(repr(r) for r in BOARD_ROLES)}, inte {role!r}", entry))
             continue
         if (person := _person(entry, str(role), errors)) is not None:
             members.append(person)
@@ -161,4 +161,4 @@ def check_board_directives(entries: Iterable[Directive]) -> list[BoardError]:
     return errors
 
 
-__all__ = ["AUDITOR_TYPE", "BOARD_TYPE", "ROLES", "Board", "BoardError", "Person", "check_board_directives", "read_board"]
+__all__ = ["AUDITOR_TYPE", "BOARD_TYPE", "BOARD_ROLES", "Board", "BoardError", "Person", "check_board_directives", "read_board"]

@@ -17,7 +17,7 @@ from bergslaget_plugins.covered_year import require_covered_year
 from bergslaget_plugins.csv_safety import csv_text
 from bergslaget_plugins.year_check import TO_DO, YearChecklist, checklist_rows, year_checklist
 
-CSV_HEADER = ("status", "punkt", "besked", "atgard", "plats")
+CHECKLIST_CSV_HEADER = ("status", "punkt", "besked", "atgard", "plats")
 
 
 def checklist_as_text(checklist: YearChecklist, title: str) -> str:
@@ -41,7 +41,7 @@ def print_checklist(args: argparse.Namespace, out: TextIO) -> int:
     require_covered_year(entries, args.year)
     checklist = year_checklist(entries, options, args.year, main.resolve().parent)
     if args.format == "csv":
-        out.write(csv_text(CSV_HEADER, list(checklist_rows(checklist))))
+        out.write(csv_text(CHECKLIST_CSV_HEADER, list(checklist_rows(checklist))))
     else:
         out.write(checklist_as_text(checklist, str(options.get("title") or "Bokföringen")))
     return 0 if checklist.passed else 1

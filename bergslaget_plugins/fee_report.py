@@ -20,7 +20,7 @@ from bergslaget_plugins.fees import FeeError, FeeParameters, MemberFee, compute_
 from bergslaget_plugins.money import format_swedish
 from bergslaget_plugins.render import rows_as_csv
 
-CSV_HEADER = ("medlem", "typ", "lan", "folkmangd", "fast_del", "rorlig_del", "avgift", "ocr")
+FEE_SPECIFICATION_CSV_HEADER = ("medlem", "typ", "lan", "folkmangd", "fast_del", "rorlig_del", "avgift", "ocr")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def specification_as_csv(specification: FeeSpecification) -> str:
     ]
     rows.append(["Summa", "", "", "", _amount(sum((f.fixed_part for f in specification.fees), Decimal(0))),
                  _amount(sum((f.variable_part for f in specification.fees), Decimal(0))), _amount(specification.total), ""])
-    return rows_as_csv(CSV_HEADER, rows)
+    return rows_as_csv(FEE_SPECIFICATION_CSV_HEADER, rows)
 
 
 def specification_as_text(specification: FeeSpecification) -> str:

@@ -75,7 +75,7 @@ from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Transaction
 
 from bergslaget_plugins.entry_index import directives_of, entry_index
-from bergslaget_plugins.fiscal import year_end_directives
+from bergslaget_plugins.fiscal import YEAR_END_SERIES, year_end_directives
 from bergslaget_plugins.generated import generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, format_swedish, round_krona
 from bergslaget_plugins.plugin_settings import parse_config
@@ -85,16 +85,15 @@ from bergslaget_plugins.roles import AccountRoles, roles_for_plugin
 __plugins__ = ("book_holiday_pay_liability",)
 
 FACT_TYPE = "semesterlöneskuld"
-RULE = "semesterlöneskuld"
-SERIES = "BO"
+HOLIDAY_PAY_RULE = "semesterlöneskuld"
 DAYS_KEY = "sparade_dagar"
 DAY_RATE_KEY = "dagsats"
 LIABILITY_KEY = "skuld"
-LIABILITY_ROLE = "semesterlöneskuld"
+HOLIDAY_PAY_LIABILITY_ROLE = "semesterlöneskuld"
 LIABILITY_CHANGE_ROLE = "förändring-semesterlöneskuld"
 FEE_LIABILITY_ROLE = "beräknade-sociala-avgifter"
 FEE_COST_ROLE = "sociala-avgifter-semesterlöneskuld"
-ROLES = (LIABILITY_ROLE, LIABILITY_CHANGE_ROLE, FEE_LIABILITY_ROLE, FEE_COST_ROLE)
+HOLIDAY_PAY_ROLES = (HOLIDAY_PAY_LIABILITY_ROLE, LIABILITY_CHANGE_ROLE, FEE_LIABILITY_ROLE, FEE_COST_ROLE)
 
 
 @dataclass(frozen=True)
@@ -210,7 +209,7 @@ def _book_date(
     if liability_change:
         postings += [
             posting(roles.account(LIABILITY_CHANGE_ROLE), liability_change),
-            posting(roles.account(LIABILITY_ROLE), -liability_change),
+            posting(roles.account(HOLIDAY_PAY_LIABILITY_ROLE), -liability_change),
         ]
     if fee_change:
         postings += [
@@ -230,7 +229,7 @@ def _book_date(
         "sociala_avgifter": fees,
         "arbetsgivaravgift_procent": rate.percent,
     }
-    entry = generated_transaction(facts[0].fact, date, narration, postings, rule=RULE, series=SERIES, meta=meta)
+    entry = generated_transaction(facts[0].fact, date, narration, postings, rule=HOLIDAY_PAY_RULE, series=YEAR_END_SERIES, meta=meta)
     liability_postings.append((date, -liability_change))
     fee_postings.append((date, -fee_change))
     return entry
@@ -252,11 +251,11 @@ def book_holiday_pay_liability(
             by_date.setdefault(entry.date, []).append(entry)
     if not by_date and not year_end_directives(entries)[0]:
         return entries, errors
-    roles, role_errors = roles_for_plugin(entries, options_map, ROLES, __name__)
+    roles, role_errors = roles_for_plugin(entries, options_map, HOLIDAY_PAY_ROLES, __name__)
     if roles is None:
         return entries, errors + role_errors
 
-    liability_postings, fee_postings = _postings_to(entries, roles.account(LIABILITY_ROLE), roles.account(FEE_LIABILITY_ROLE))
+    liability_postings, fee_postings = _postings_to(entries, roles.account(HOLIDAY_PAY_LIABILITY_ROLE), roles.account(FEE_LIABILITY_ROLE))
     generated: list[Directive] = []
     for date in sorted(by_date):
         facts: list[EmployeeLiability] = []

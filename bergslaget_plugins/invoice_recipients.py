@@ -55,7 +55,7 @@ from bergslaget_plugins.fees import Member
 from bergslaget_plugins.organisation import PEPPOL_ID, has_valid_check_digit, organisation_number_problem
 
 #: Metadata keys an invoice needs, each with the Swedish word used in messages.
-REQUIRED_KEYS: Mapping[str, str] = {
+RECIPIENT_REQUIRED_KEYS: Mapping[str, str] = {
     "orgnr": "organisationsnummer",
     "kalla": "källa för uppgifterna",
 }
@@ -113,7 +113,7 @@ def _text(meta: Mapping[str, Any], key: str) -> str | None:
 def read_recipient(member: Member) -> tuple[InvoiceRecipient | None, RecipientError | None]:
     """The member as invoice recipient, or an error at its register line naming what is missing."""
     meta = member.meta
-    missing = [f"{word} ({key})" for key, word in REQUIRED_KEYS.items() if _text(meta, key) is None]
+    missing = [f"{word} ({key})" for key, word in RECIPIENT_REQUIRED_KEYS.items() if _text(meta, key) is None]
     if missing:
         return None, RecipientError(meta, f"{member.name}: fakturan kan inte skapas, registret saknar "
                                     + ", ".join(missing), None)

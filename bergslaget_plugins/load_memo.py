@@ -37,7 +37,7 @@ from bergslaget_plugins.statements import (
     query_posting_totals,
 )
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 class _Load:
@@ -71,9 +71,9 @@ class LoadMemo:
         self,
         entries: Sequence[Directive],
         key: Hashable,
-        compute: Callable[[], T],
+        compute: Callable[[], _T],
         remember: tuple[type[BaseException], ...] = (),
-    ) -> T:
+    ) -> _T:
         """``compute()``'s value for this load of ``entries``, computed at most once.
 
         An exception of a type in ``remember`` is remembered too and raised again on later

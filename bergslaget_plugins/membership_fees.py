@@ -75,7 +75,7 @@ from bergslaget_plugins.roles import AccountRoles, RoleError, roles_for_plugin
 
 __plugins__ = ("book_membership_fees",)
 
-RULE_NAME = "medlemsavgift"
+MEMBERSHIP_FEE_RULE = "medlemsavgift"
 MEMBER_KEY = "medlem"
 FEE_YEAR_KEY = "avgiftsar"
 RECEIVABLE_ROLE = "kundfordringar"
@@ -170,7 +170,7 @@ def fee_invoice(fee: MemberFee, settings: FeeSettings, roles: AccountRoles) -> T
             posting(roles.account(RECEIVABLE_ROLE), fee.fee, {"motpart": member.name}),
             posting(roles.account(INCOME_ROLE), -fee.fee),
         ],
-        rule=RULE_NAME,
+        rule=MEMBERSHIP_FEE_RULE,
         series=settings.serie,
         payee=member.name,
         links=[invoice_link(fee.invoice_number)],

@@ -51,7 +51,7 @@ from bergslaget_plugins.ocr import luhn_check_digit
 ORGANISATION_TYPE = "förening"
 
 #: Metadata keys of the directive, each with the Swedish word used in messages.
-REQUIRED_KEYS: Mapping[str, str] = {
+ORGANISATION_REQUIRED_KEYS: Mapping[str, str] = {
     "orgnr": "organisationsnummer",
     "sate": "säte",
     "adress": "utdelningsadress",
@@ -106,7 +106,7 @@ def _from_directive(entry: Custom) -> tuple[Organisation | None, list[Organisati
     if len(values) != 1 or not isinstance(values[0], str) or not values[0].strip():
         return None, [OrganisationError(entry.meta, 'förening ska ha föreningens namn som enda värde, t.ex. "Intresseföreningen Bergslaget"', entry)]
     meta = entry.meta
-    problems = [f"saknar {word} ({key})" for key, word in REQUIRED_KEYS.items()
+    problems = [f"saknar {word} ({key})" for key, word in ORGANISATION_REQUIRED_KEYS.items()
                 if not isinstance(meta.get(key), str) or not str(meta.get(key)).strip()]
     if problems:
         return None, [OrganisationError(meta, "Föreningens uppgifter " + ", ".join(problems), entry)]

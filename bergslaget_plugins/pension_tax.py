@@ -45,7 +45,7 @@ from typing import Any
 from beancount.core.data import Custom, Directive, Transaction
 
 from bergslaget_plugins.entry_index import entry_index
-from bergslaget_plugins.fiscal import year_end_directives
+from bergslaget_plugins.fiscal import YEAR_END_SERIES, year_end_directives
 from bergslaget_plugins.generated import RULE_KEY, generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
 from bergslaget_plugins.plugin_settings import parse_config
@@ -54,11 +54,10 @@ from bergslaget_plugins.roles import AccountRoles, roles_for_plugin
 
 __plugins__ = ("book_special_payroll_tax",)
 
-RULE = "särskild löneskatt"
-SERIES = "BO"
+PAYROLL_TAX_RULE = "särskild löneskatt"
 PREMIUMS_ROLE = "pensionspremier"
 COST_ROLE = "särskild-löneskatt"
-LIABILITY_ROLE = "beräknad-särskild-löneskatt"
+PAYROLL_TAX_LIABILITY_ROLE = "beräknad-särskild-löneskatt"
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def _booked_dates(entries: Sequence[Directive], closing_dates: set[datetime.date
     """
     transactions = entry_index(entries).transactions
     return {date for date in closing_dates
-            if any((entry.meta or {}).get(RULE_KEY) == RULE for entry in _on_date(transactions, date))}
+            if any((entry.meta or {}).get(RULE_KEY) == PAYROLL_TAX_RULE for entry in _on_date(transactions, date))}
 
 
 def _on_date(transactions: Sequence[Transaction], date: datetime.date) -> Sequence[Transaction]:
@@ -123,9 +122,9 @@ def _tax_entry(closing: Custom, premiums: Decimal, rate: Rate, roles: AccountRol
         closing,
         closing.date,
         f"Särskild löneskatt på pensionskostnader {year}: {rate.describe()} av {format_kronor(premiums)} kr",
-        [posting(roles.account(COST_ROLE), tax), posting(roles.account(LIABILITY_ROLE), -tax)],
-        rule=RULE,
-        series=SERIES,
+        [posting(roles.account(COST_ROLE), tax), posting(roles.account(PAYROLL_TAX_LIABILITY_ROLE), -tax)],
+        rule=PAYROLL_TAX_RULE,
+        series=YEAR_END_SERIES,
         meta={"pensionspremier": premiums, "sarskild_loneskatt_procent": rate.percent},
     )
 
@@ -142,7 +141,7 @@ def book_special_payroll_tax(
     closings, _ = year_end_directives(entries)  # misplaced ones are reported by year_end
     if not closings:
         return entries, errors
-    roles, role_errors = roles_for_plugin(entries, options_map, (PREMIUMS_ROLE, COST_ROLE, LIABILITY_ROLE), __name__)
+    roles, role_errors = roles_for_plugin(entries, options_map, (PREMIUMS_ROLE, COST_ROLE, PAYROLL_TAX_LIABILITY_ROLE), __name__)
     if roles is None:
         return entries, errors + role_errors
     premiums = premiums_by_year(entries, roles.accounts(PREMIUMS_ROLE))

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 from beancount.core import account as account_lib
 from beancount.core.data import new_metadata
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 class ConfigError(NamedTuple):
@@ -63,7 +63,7 @@ def _check_type(name: str, value: Any, expected: Any) -> None:
     raise TypeError(f"{name}: typen {expected!r} stöds inte")  # pragma: no cover
 
 
-def parse_config(config_text: str | None, settings_type: type[T], plugin: str) -> tuple[T | None, list[ConfigError]]:
+def parse_config(config_text: str | None, settings_type: type[_T], plugin: str) -> tuple[_T | None, list[ConfigError]]:
     """Parse ``config_text`` into ``settings_type``; return (settings, errors).
 
     An empty or missing config gives the dataclass defaults.

@@ -136,7 +136,7 @@ from importers.matching import (
 )
 from importers.numbering import VER_KEY, assign_numbers, sort_key
 
-IDENTITY_KEY = "bgc_id"
+BGC_ID_KEY = "bgc_id"
 
 def payment_identities(bgmax: BgMaxFile) -> dict[int, str]:
     """``bgc_id`` of every payment, by its record (line) number.
@@ -253,7 +253,7 @@ class BgMaxImporter(beangulp.Importer):
         bgmax = read_bgmax(filepath)
         self.check_policy(filepath, bgmax)
         ledger = read_invoice_ledger(existing, self.receivables_account)
-        booked = identity_index(existing, IDENTITY_KEY)
+        booked = identity_index(existing, BGC_ID_KEY)
         entries: list[Transaction] = []
         new: list[Transaction] = []
         identities = payment_identities(bgmax)
@@ -282,7 +282,7 @@ class BgMaxImporter(beangulp.Importer):
         match = match_payment(facts, ledger)
         meta = data.new_metadata(filepath, payment.record)
         meta[VER_KEY] = ""
-        meta[IDENTITY_KEY] = identity
+        meta[BGC_ID_KEY] = identity
         if payment.reference:
             meta["ocr" if payment.reference_code == REFERENCE_OCR else "referens"] = payment.reference
         extra = ", ".join(extra.reference for extra in payment.extra_references)
@@ -331,7 +331,7 @@ class BgMaxImporter(beangulp.Importer):
         )
 
     def deduplicate(self, entries: data.Entries, existing: data.Entries) -> None:
-        mark_duplicates(entries, existing, IDENTITY_KEY)
+        mark_duplicates(entries, existing, BGC_ID_KEY)
 
     def sort(self, entries: data.Entries, reverse: bool = False) -> None:
         entries.sort(key=sort_key, reverse=reverse)
@@ -353,7 +353,7 @@ def _copy_of_booked(booked: Transaction, filepath: str, record: int) -> Transact
 
 #: The public names of the BgMax import, wherever they live (layout, reader, writer, validation).
 __all__: Sequence[str] = (
-    "IDENTITY_KEY",
+    "BGC_ID_KEY",
     "RECORD_LENGTH",
     "RECORD_NAMES",
     "REFERENCE_BLANK",

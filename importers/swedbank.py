@@ -103,7 +103,7 @@ from importers.common import (
 from importers.numbering import VER_KEY, assign_numbers, sort_key
 from importers.bank_rules import BankRule, NeedsCounterparty, first_rule, read_rules
 
-IDENTITY_KEY = "bank_id"
+BANK_ID_KEY = "bank_id"
 COMPANY_HEADER = (
     "Radnr", "Clnr", "Kontonr", "Produkt", "Valuta", "Bokfdag", "Transdag", "Valutadag", "Referens", "Text",
     "Belopp", "Saldo",
@@ -428,7 +428,7 @@ class SwedbankImporter(beangulp.Importer):
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
         statement = read_statement(filepath)
         rules = self.rules(existing)
-        booked = identity_index(existing, IDENTITY_KEY)
+        booked = identity_index(existing, BANK_ID_KEY)
         entries: list[Directive] = []
         new: list[Transaction] = []
         for row in reversed(statement.rows):  # oldest first
@@ -459,7 +459,7 @@ class SwedbankImporter(beangulp.Importer):
     def book_row(self, filepath: str, row: StatementRow, rule: BankRule | None) -> Transaction:
         meta = data.new_metadata(filepath, row.line)
         meta[VER_KEY] = ""
-        meta[IDENTITY_KEY] = row.identity
+        meta[BANK_ID_KEY] = row.identity
         if row.reference:
             meta["referens"] = row.reference
         text = row.text or row.reference or "Bankrad utan text"
@@ -483,8 +483,8 @@ class SwedbankImporter(beangulp.Importer):
 
     def deduplicate(self, entries: data.Entries, existing: data.Entries) -> None:
         """Rows already imported (same ``bank_id``), then rows booked by hand (same day and amount on 1930)."""
-        mark_duplicates(entries, existing, IDENTITY_KEY)
-        mark_booked_by_hand(entries, existing, self.bank_account, IDENTITY_KEY)
+        mark_duplicates(entries, existing, BANK_ID_KEY)
+        mark_booked_by_hand(entries, existing, self.bank_account, BANK_ID_KEY)
 
     def sort(self, entries: data.Entries, reverse: bool = False) -> None:
         entries.sort(key=sort_key, reverse=reverse)

@@ -11,7 +11,7 @@ import pytest
 from beancount import loader
 from beancount.core.data import Transaction
 
-from bergslaget_plugins.fee_report import CSV_HEADER
+from bergslaget_plugins.fee_report import FEE_SPECIFICATION_CSV_HEADER
 from bergslaget_plugins.fees import fee_parameters, read_register
 from bergslaget_plugins.membership_fees import book_membership_fees
 from bergslaget_plugins.ocr import is_valid_ocr, luhn_check_digit, make_ocr
@@ -222,7 +222,7 @@ def test_fees_command_2022_prints_the_26_invoices():
                                capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
-    assert lines[0] == ",".join(CSV_HEADER) == "medlem,typ,lan,folkmangd,fast_del,rorlig_del,avgift,ocr"
+    assert lines[0] == ",".join(FEE_SPECIFICATION_CSV_HEADER) == "medlem,typ,lan,folkmangd,fast_del,rorlig_del,avgift,ocr"
     assert len(lines) == 1 + 26 + 1
     assert "Storfors kommun,kommun,Värmland,3948,10215.00,5053.44,15268.00," + make_ocr("2022126") in lines
     assert lines[-1].startswith("Summa,") and ",1029060.00," in lines[-1]

@@ -63,7 +63,7 @@ from bergslaget_plugins.load_memo import FIGURES
 from bergslaget_plugins.statements import AnnualReport, PostingTotals, ReportError, Table
 from bergslaget_plugins.typesetting import TypesettingUnavailable
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 # -- formatting helpers used by the templates -------------------------------------------------
@@ -283,7 +283,7 @@ class _Page:
         """Fava loaded the books (again): forget the figures of earlier loads."""
         FIGURES.keep_only(self.ledger.all_entries)
 
-    def figures(self, key: Hashable, compute: Callable[[], T], remember: tuple[type[BaseException], ...] = ()) -> T:
+    def figures(self, key: Hashable, compute: Callable[[], _T], remember: tuple[type[BaseException], ...] = ()) -> _T:
         """``compute()`` once per load of the books, shared by all pages (see ``load_memo``)."""
         return FIGURES.value(self.ledger.all_entries, key, compute, remember)
 
