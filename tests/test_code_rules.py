@@ -1,5 +1,6 @@
-"""Rules of the code base that a test can hold: no account named in Python code, and
-no two modules with the same last name in ``bergslaget_plugins`` and ``importers``.
+"""Rules of the code base that a test can hold: no account named in Python code,
+no two modules with the same last name in ``bergslaget_plugins`` and ``importers``, and
+no public name defined in two of their modules.
 
 Accounts are found by their role (``roles.read_roles``); a name written in code would
 silently stop matching when the chart changes. Docstrings may show ledger examples.
@@ -78,3 +79,73 @@ def test_one_last_name_one_module() -> None:
     """``sie`` in a traceback, an import or a conversation means one module (issue 15)."""
     doubled = {name: modules for name, modules in module_last_names().items() if len(modules) > 1}
     assert doubled == {}
+
+
+#: Names every module of a kind defines by contract, so the same name is the same meaning in each:
+#: a command module's ``add_command(commands)`` is how cli.py's COMMAND_MODULES adds it (one per line).
+ONE_NAME_BY_CONTRACT = frozenset({"add_command"})
+
+
+def _assigned_names(target: ast.expr) -> list[str]:
+    return [node.id for node in ast.walk(target) if isinstance(node, ast.Name)]
+
+
+def public_definitions(path: Path) -> list[tuple[str, int]]:
+    """``(name, line)`` of each public module-level class, function and constant defined in ``path``.
+
+    Imports (re-exports included) define nothing; private (``_x``) and dunder names
+    (``__all__``, ``__plugins__``) are the module's own.
+    """
+    found: list[tuple[str, int]] = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, ast.Assign):
+            names = [name for target in node.targets for name in _assigned_names(target)]
+        elif isinstance(node, ast.AnnAssign):
+            names = _assigned_names(node.target)
+        else:
+            names = []
+        found += [(name, node.lineno) for name in names if not name.startswith("_")]
+    return found
+
+
+def names_defined_twice(root: Path = REPOSITORY) -> dict[str, list[str]]:
+    """Each public name defined in more than one module, with ``file:line`` of every definition."""
+    places: dict[str, dict[Path, int]] = {}
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            for name, line in public_definitions(path):
+                places.setdefault(name, {}).setdefault(path.relative_to(root), line)
+    return {name: [f"{path}:{line}" for path, line in by_module.items()]
+            for name, by_module in places.items() if len(by_module) > 1}
+
+
+def test_the_name_scan_sees_definitions_not_imports(tmp_path: Path) -> None:
+    (tmp_path / "bergslaget_plugins").mkdir()
+    (tmp_path / "importers").mkdir()
+    (tmp_path / "bergslaget_plugins" / "a.py").write_text(
+        "from x import Shared\n__plugins__ = ()\nRow = 1\n_private = 2\ndef kronor(): ...\n", encoding="utf-8")
+    (tmp_path / "importers" / "b.py").write_text(
+        "__plugins__ = ()\nfrom bergslaget_plugins.a import Row\n_private = 3\n"
+        "class Shared: ...\nkronor: int = 1\n", encoding="utf-8")
+    assert names_defined_twice(tmp_path) == {"kronor": ["bergslaget_plugins/a.py:5", "importers/b.py:5"]}
+
+
+def test_a_public_name_has_one_definition_across_bergslaget_plugins_and_importers() -> None:
+    """``Problem`` or ``Row`` in an import, a traceback or a conversation means one thing (issue 15).
+
+    The same concept twice is defined once and imported; different meanings get names that say which.
+    """
+    doubled = {name: places for name, places in names_defined_twice().items() if name not in ONE_NAME_BY_CONTRACT}
+    assert doubled == {}, "Samma namn definieras i flera moduler:\n" + "\n".join(
+        f"{name}: {', '.join(places)}" for name, places in sorted(doubled.items()))
+
+
+def test_a_name_by_contract_is_defined_where_the_contract_says() -> None:
+    """``add_command`` is defined only by the command modules that cli.py lists."""
+    from bergslaget_plugins.cli import COMMAND_MODULES
+
+    command_files = {Path(*module.split(".")).with_suffix(".py") for module in COMMAND_MODULES}
+    defined_in = {Path(place.split(":")[0]) for place in names_defined_twice().get("add_command", [])}
+    assert defined_in <= command_files
