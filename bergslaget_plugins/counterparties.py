@@ -81,39 +81,57 @@ class Tally(NamedTuple):
     wrong_signs: list[WrongSign] | None
 
 
+class _Counterparty:
+    """What the tally knows of one counterparty on one account."""
+
+    __slots__ = ("balance", "last", "uses")
+
+    def __init__(self) -> None:
+        self.uses = 0
+        #: On a note account with a sign: the balance so far, and the place of the last posting.
+        self.balance = _ZERO
+        self.last = -1
+
+
 def tally(postings: Sequence[NamedPosting], signs: Mapping[str, int]) -> Tally:
     """Count the spellings, and sum each counterparty's balance on the note accounts with a
     sign (``signs``: +1 debit, -1 credit) to each year end, from the first to the last year
     with such a posting; one pass over the postings."""
-    uses: dict[Key, int] = {}
-    balance: dict[Key, Decimal] = {}
-    last: dict[Key, int] = {}
+    counterparties: dict[Key, _Counterparty] = {}
+    with_balance: list[tuple[Key, _Counterparty]] = []  # in the order of their first amount
     wrong_signs: list[WrongSign] = []
     in_date_order = True
     year_end = previous = datetime.date.min
     for place, (entry, posting, name) in enumerate(postings):
         key = (posting.account, name)
-        uses[key] = uses.get(key, 0) + 1
+        counterparty = counterparties.get(key)
+        if counterparty is None:
+            counterparty = counterparties[key] = _Counterparty()
+        counterparty.uses += 1
         if key[0] not in signs or posting.units is None or not isinstance(posting.units.number, Decimal):
             continue
         date = entry.date
-        if not balance:  # the first such posting: its year is the first
+        if not with_balance:  # the first such posting: its year is the first
             year_end = datetime.date(date.year, 12, 31)
         while date > year_end:  # close the year, and each year without postings after it
-            wrong_signs.extend(_wrong_signs(year_end, balance, last, signs))
+            wrong_signs.extend(_wrong_signs(year_end, with_balance, signs))
             year_end = datetime.date(year_end.year + 1, 12, 31)
         in_date_order = in_date_order and date >= previous
         previous = date
-        balance[key] = balance.get(key, _ZERO) + posting.units.number
-        last[key] = place
-    if balance:
-        wrong_signs.extend(_wrong_signs(year_end, balance, last, signs))
+        if counterparty.last < 0:
+            with_balance.append((key, counterparty))
+        counterparty.balance += posting.units.number
+        counterparty.last = place
+    if with_balance:
+        wrong_signs.extend(_wrong_signs(year_end, with_balance, signs))
+    uses = {key: counterparty.uses for key, counterparty in counterparties.items()}
     return Tally(uses, wrong_signs if in_date_order else None)
 
 
-def _wrong_signs(year_end: datetime.date, balance: Mapping[Key, Decimal], last: Mapping[Key, int],
+def _wrong_signs(year_end: datetime.date, with_balance: Sequence[tuple[Key, _Counterparty]],
                  signs: Mapping[str, int]) -> list[WrongSign]:
-    return [WrongSign(year_end, key, amount, last[key]) for key, amount in balance.items() if amount * signs[key[0]] < 0]
+    return [WrongSign(year_end, key, counterparty.balance, counterparty.last) for key, counterparty in with_balance
+            if counterparty.balance * signs[key[0]] < 0]
 
 
 def spelled_two_ways(postings: Sequence[NamedPosting], uses: Mapping[Key, int]) -> list[CounterpartyError]:
