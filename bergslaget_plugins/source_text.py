@@ -141,19 +141,32 @@ def metadata_keys(text: bytes) -> frozenset[str]:
     if len(text) <= _SMALL:
         keys.update(_KEY.findall(text))
     else:
-        # Most lines of a large file repeat a few keys: search for the next key not seen yet.
+        # Most lines of a large file repeat a few keys: look only at the lines that begin
+        # with another lowercase word (a new key, pushmeta, option, a line of a long string).
         keys.update(_KEY.findall(text, 0, _SEED))
+        candidates = _other_lines(frozenset(keys))
         position = 0
-        while found := _unseen_key(frozenset(keys)).search(text, position):
-            keys.add(found[1])
-            position = found.start()
+        while found := candidates.search(text, position):
+            key = _KEY.match(text, found.start())
+            if key is not None and key[1] not in keys:
+                keys.add(key[1])
+                candidates = _other_lines(frozenset(keys))
+            position = found.end()
     return frozenset(key.decode("ascii") for key in keys)
 
 
-def _unseen_key(seen: frozenset[bytes]) -> re.Pattern[bytes]:
-    """:data:`_KEY`, except the keys ``seen``."""
-    known = b"|".join(re.escape(key) for key in sorted(seen))
-    return re.compile(rb"\n[ \t]*+(?=[a-z])(?:pushmeta[ \t\r]++)?(?!(?:" + known + rb"):)" + _WORD)
+def _other_lines(seen: frozenset[bytes]) -> re.Pattern[bytes]:
+    """The beginnings of the lines whose first word (after the indentation) is lowercase and
+    not one of the keys ``seen`` followed by its colon: a lookup by the word's first letter."""
+    rests: dict[int, list[bytes]] = {}
+    for key in seen:
+        rests.setdefault(key[0], []).append(key[1:])
+    branches = [bytes([first]) + b"(?!(?:" + b"|".join(re.escape(rest) for rest in sorted(after)) + b"):)"
+                for first, after in sorted(rests.items())]
+    others = bytes(letter for letter in range(ord("a"), ord("z") + 1) if letter not in rests)
+    if others:
+        branches.append(b"[" + others + b"]")
+    return re.compile(rb"\n[ \t]*+(?:" + b"|".join(branches) + b")")
 
 
 def _version(path: str) -> tuple[str, int, int, int, int, int] | None:

@@ -336,3 +336,20 @@ def test_the_repository_books_on_the_rules_line_give_the_errors_of_the_walk(tmp_
     _, errors, _ = load_both(folder / "main.beancount", monkeypatch)
     assert sorted(type(error).__name__ for error in errors if error.source.get("filename") == str(bank)) == [
         "ChartError", "MarkupError", "MarkupError", "SpellingError"]
+
+
+LINES = st.sampled_from(["2021-01-01 * \"x\"", "  ver: \"A1\"", "    motpart: \"B\"", "  Assets:A  1 SEK", "\tverb: 1",
+                         "  motpart :x", "pushmeta perod: 1", "  pushmeta  motpar:2", "  ve:1", "  v: 1", "", "  ;kommentar: 1",
+                         "  and a line of a string", "  mot-part_2: 1", "option \"title\" \"x\"", "  Ver: 1", "\r"])
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(lines=st.lists(LINES, max_size=40))
+def test_the_keys_of_a_large_file_are_those_of_a_small_one(lines):
+    """A large file is searched line by line for keys not yet seen; a small one all at once: the same keys."""
+    text = "\n".join(lines).encode()
+    expected = source_text.metadata_keys(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(source_text, "_SMALL", 0)
+        patch.setattr(source_text, "_SEED", 8)
+        assert source_text.metadata_keys(text) == expected
