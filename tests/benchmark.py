@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -83,74 +84,95 @@ def plain_main_file(main: Path) -> Path:
     return plain
 
 
-def write_books(folder: Path, transactions: int, seed: int = 2022) -> Path:
-    """Synthetic books with ``transactions`` transactions; returns the main file."""
-    generator = random.Random(seed)
+@dataclass
+class _Synthetic:
+    """What the synthetic transactions carry from one to the next: the last supplier invoice
+    and customer invoice (paid by the next payments), the numbers used per series and year,
+    and 2021's result as the year-end rules will book it."""
+
+    generator: random.Random
+    pending: tuple[str, int] = ("", 0)
+    receivable: tuple[str, int] = ("", 0)
+    counters: dict[tuple[str, int], int] = field(default_factory=dict)
+    # Holiday pay 67 200 with social fees 21 114, special payroll tax 24.26 % of 150 000; the rest is summed.
+    loss_2021: int = 67200 + 21114 + 36390
+
+    def transaction(self, kind: int, index: int, year: int) -> tuple[str, str, list[str], int]:
+        """Series, payee and text, postings, and the change to the year's loss of transaction ``index``."""
+        generator = self.generator
+        if kind < 4:
+            supplier, account = SUPPLIERS[generator.randrange(len(SUPPLIERS))]
+            amount = generator.randrange(200, 20000)
+            self.pending = (supplier, amount)
+            return "LF", f'"{supplier}" "Faktura {index}"', [
+                f"  {account}  {amount} SEK", f'  Liabilities:2440-Leverantörsskulder  -{amount} SEK\n    motpart: "{supplier}"'], amount
+        if kind < 7:
+            supplier, amount = self.pending
+            return "A", f'"{supplier}" "Betalning {index}"', [
+                f'  Liabilities:2440-Leverantörsskulder  {amount} SEK\n    motpart: "{supplier}"',
+                f"  Assets:1930-Företagskonto  -{amount} SEK"], 0
+        if kind < 8:
+            customer = CUSTOMERS[generator.randrange(len(CUSTOMERS))]
+            net = generator.randrange(1000, 10000)
+            self.receivable = (customer, net * 5 // 4)
+            return "KF", f'"{customer}" "Faktura {index}"', [
+                f'  Assets:1510-Kundfordringar  {net * 5 // 4} SEK\n    motpart: "{customer}"',
+                f"  Income:3001-Försäljning-25  -{net} SEK", f"  Liabilities:2611-Utgående-moms-25  -{net * 5 // 4 - net} SEK"], -net
+        if kind < 9:
+            customer, amount = self.receivable
+            return "A", f'"{customer}" "Inbetalning {index}"', [
+                f"  Assets:1930-Företagskonto  {amount} SEK",
+                f'  Assets:1510-Kundfordringar  -{amount} SEK\n    motpart: "{customer}"'], 0
+        gross = generator.randrange(20000, 60000)
+        tax, fees = gross * 3 // 10, gross * 3142 // 10000
+        return "LÖ", f'"Lön {index}"', [
+            f"  Expenses:7210-Löner-tjänstemän  {gross} SEK", f"  Liabilities:2710-Personalskatt  -{tax} SEK",
+            f"  Assets:1930-Företagskonto  -{gross - tax} SEK", f"  Expenses:7510-Arbetsgivaravgifter  {fees} SEK",
+            f"  Liabilities:2940-Upplupna-sociala-avgifter  -{fees} SEK"], gross + fees
+
+    def numbered(self, series: str, year: int) -> str:
+        """The next verification id of ``series`` in ``year``."""
+        self.counters[(series, year)] = self.counters.get((series, year), 0) + 1
+        return f"{series}{self.counters[(series, year)]}"
+
+
+def _copy_static_files(folder: Path) -> None:
     for name in (*STATIC_FILES, *NAMED_FILES):
         (folder / name).write_text((LEDGER / name).read_text())
     (folder / "budget.beancount").write_text((LEDGER / "2022" / "budget.beancount").read_text())
     (folder / "main.beancount").write_text(_main_file(folder))
+
+
+def _year_transactions(books: _Synthetic, year: int, count: int) -> list[str]:
+    """``count`` transactions spread over ``year``, then the year's pension premium (and, after
+    2021, the annual meeting's disposition of its result on 2022-01-01)."""
+    lines = []
+    start = datetime.date(year, 1, 1)
+    for index in range(count):
+        day = start + datetime.timedelta(days=index * 365 // count)
+        series, text, postings, loss = books.transaction(index % 10, index, year)
+        books.loss_2021 += loss if year == 2021 else 0
+        lines.append(f'{day} * {text}\n  ver: "{books.numbered(series, year)}"\n' + "\n".join(postings))
+    lines.append(f'{year}-12-20 * "SPP Pension och Försäkring" "Pensionspremier {year}"\n  ver: "{books.numbered("A", year)}"\n'
+                 f"  Expenses:7411-Pensionsförsäkringspremier  150000 SEK\n  Assets:1930-Företagskonto  -150000 SEK")
+    if year == 2021:
+        books.loss_2021 += 150000
+        lines.append(f'2022-01-01 * "Disposition av 2021 års resultat enligt årsmötet"\n  ver: "{books.numbered("A", 2022)}"\n'
+                     f"  Equity:2067-Balanserat-resultat  {books.loss_2021} SEK\n  Equity:2069-Årets-resultat  -{books.loss_2021} SEK")
+    return lines
+
+
+def write_books(folder: Path, transactions: int, seed: int = 2022) -> Path:
+    """Synthetic books with ``transactions`` transactions; returns the main file."""
+    _copy_static_files(folder)
     lines: list[str] = ['2021-12-31 custom "bokslut" "Årsbokslut 2021"', '2022-12-31 custom "bokslut" "Årsbokslut 2022"',
                         '2021-12-31 custom "semesterlöneskuld" "Anders Edström"\n  skuld: 67200',
                         '2022-12-31 custom "semesterlöneskuld" "Anders Edström"\n  skuld: 80000']
-    counters: dict[tuple[str, int], int] = {}
-    # 2021's result as the year-end rules will book it: holiday pay 67 200 with social fees
-    # 21 114, special payroll tax 24.26 % of 150 000; the rest is summed below.
-    loss_2021 = 67200 + 21114 + 36390
-    per_year = transactions // 2
+    books = _Synthetic(random.Random(seed))
     for year in (2021, 2022):
-        start = datetime.date(year, 1, 1)
-        for index in range(per_year):
-            day = start + datetime.timedelta(days=index * 365 // per_year)
-            kind = index % 10
-            if kind < 4:
-                supplier, account = SUPPLIERS[generator.randrange(len(SUPPLIERS))]
-                amount = generator.randrange(200, 20000)
-                series, postings = "LF", [f"  {account}  {amount} SEK",
-                                          f'  Liabilities:2440-Leverantörsskulder  -{amount} SEK\n    motpart: "{supplier}"']
-                text = f'"{supplier}" "Faktura {index}"'
-                pending = (supplier, amount)
-                loss_2021 += amount if year == 2021 else 0
-            elif kind < 7:
-                supplier, amount = pending
-                series, postings = "A", [f'  Liabilities:2440-Leverantörsskulder  {amount} SEK\n    motpart: "{supplier}"',
-                                         f"  Assets:1930-Företagskonto  -{amount} SEK"]
-                text = f'"{supplier}" "Betalning {index}"'
-            elif kind < 8:
-                customer = CUSTOMERS[generator.randrange(len(CUSTOMERS))]
-                net = generator.randrange(1000, 10000)
-                series, postings = "KF", [f'  Assets:1510-Kundfordringar  {net * 5 // 4} SEK\n    motpart: "{customer}"',
-                                          f"  Income:3001-Försäljning-25  -{net} SEK",
-                                          f"  Liabilities:2611-Utgående-moms-25  -{net * 5 // 4 - net} SEK"]
-                text = f'"{customer}" "Faktura {index}"'
-                receivable = (customer, net * 5 // 4)
-                loss_2021 -= net if year == 2021 else 0
-            elif kind < 9:
-                customer, amount = receivable
-                series, postings = "A", [f"  Assets:1930-Företagskonto  {amount} SEK",
-                                         f'  Assets:1510-Kundfordringar  -{amount} SEK\n    motpart: "{customer}"']
-                text = f'"{customer}" "Inbetalning {index}"'
-            else:
-                gross = generator.randrange(20000, 60000)
-                tax, fees = gross * 3 // 10, gross * 3142 // 10000
-                series, postings = "LÖ", [f"  Expenses:7210-Löner-tjänstemän  {gross} SEK", f"  Liabilities:2710-Personalskatt  -{tax} SEK",
-                                          f"  Assets:1930-Företagskonto  -{gross - tax} SEK", f"  Expenses:7510-Arbetsgivaravgifter  {fees} SEK",
-                                          f"  Liabilities:2940-Upplupna-sociala-avgifter  -{fees} SEK"]
-                text = f'"Lön {index}"'
-                loss_2021 += gross + fees if year == 2021 else 0
-            counters[(series, year)] = counters.get((series, year), 0) + 1
-            lines.append(f'{day} * {text}\n  ver: "{series}{counters[(series, year)]}"\n' + "\n".join(postings))
-        lines.append(f'{year}-12-20 * "SPP Pension och Försäkring" "Pensionspremier {year}"\n  ver: "A{counters[("A", year)] + 1}"\n'
-                     f"  Expenses:7411-Pensionsförsäkringspremier  150000 SEK\n  Assets:1930-Företagskonto  -150000 SEK")
-        counters[("A", year)] += 1
-        if year == 2021:
-            loss_2021 += 150000
-            counters[("A", 2022)] = 1
-            lines.append(f'2022-01-01 * "Disposition av 2021 års resultat enligt årsmötet"\n  ver: "A1"\n'
-                         f"  Equity:2067-Balanserat-resultat  {loss_2021} SEK\n  Equity:2069-Årets-resultat  -{loss_2021} SEK")
+        lines += _year_transactions(books, year, transactions // 2)
     (folder / "synthetic.beancount").write_text("\n\n".join(lines) + "\n")
     return folder / "main.beancount"
-
 
 
 LOAD = r"""
