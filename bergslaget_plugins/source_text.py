@@ -29,12 +29,14 @@ lexer, ``lexer.l``):
   :data:`~bergslaget_plugins.generated.RULE_KEY`.
 
 So a rule still walks: the entries whose ``filename`` is not a file it trusts, the
-entries our rules made, entries of the kinds it names (Document for markup), and entries
-of a class that is not one of Beancount's. A file's text is not trusted if it holds what
-the rule looks for, or if the file was changed (its ctime or mtime) later than a second
-before this process started, or cannot be read: Beancount may have parsed other text
-than is read now, and a ``<`` removed between the parse and this read would pass
-silently. Nothing can change a file without setting its ctime to the time of the change
+entries our rules made, entries of the kinds it names (Document for markup; Custom for
+spelling, as a custom type is not a key), and entries of a class that is not one of
+Beancount's. Inside the rules line the markup and the spelling rule share the look at the
+transactions that finds these (``entry_index.derived_from_transactions``). A file's text
+is not trusted if it holds what the rule looks for, or if the file was changed (its ctime
+or mtime) later than a second before this process started, or while it was read, or it
+cannot be read: Beancount may have parsed other text than is read now, and a ``<``
+removed between the parse and this read would pass silently. Nothing can change a file without setting its ctime to the time of the change
 (no program can set it back), so a file changed before the process started is the file
 Beancount parsed. In a long-running process (Fava) the entries of the files edited since
 it started are walked, as before. The text is not used at all (:func:`read_book_sources`
