@@ -40,7 +40,7 @@ from bergslaget_plugins.plugin_settings import parse_config
 
 __plugins__ = ("number_verifications",)
 
-VERIFICATION_PATTERN = re.compile(r"^(?P<series>[A-ZÅÄÖ]{1,4})(?P<number>[1-9]\d*)$")
+VERIFICATION_PATTERN = re.compile(r"^(?P<series>[A-ZÅÄÖ]{1,4})(?P<number>[1-9][0-9]*)\Z")
 #: Transactions that Beancount itself makes (pad, summarize) carry no verification.
 _AUTOMATIC_FLAGS = (flags.FLAG_PADDING, flags.FLAG_SUMMARIZE, flags.FLAG_TRANSFER, flags.FLAG_CONVERSIONS)
 

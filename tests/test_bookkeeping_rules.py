@@ -55,6 +55,9 @@ def test_generated_entries_are_numbered_in_their_own_series_in_date_order(books)
     (fee("2021-01-05", "A1") + fee("2021-01-06", "A1"), "2021-01-06", "A1 2021 finns redan"),
     (fee("2021-01-05", "A1") + fee("2021-01-06", "A3"), "2021-01-06", "Lucka i verifikationsserie A 2021: A2 saknas"),
     (fee("2021-01-05", "12"), "2021-01-05", "Ogiltigt verifikationsnummer"),
+    # Found in review: "A1" and a line break passed as A1, "A1" and an Arabic-Indic 1 as A11.
+    (fee("2021-01-05", "A1\n"), "2021-01-05", "Ogiltigt verifikationsnummer"),
+    (fee("2021-01-05", "A1\u0661"), "2021-01-05", "Ogiltigt verifikationsnummer"),
     (fee("2021-01-05", "MA1"), "2021-01-05", "reserverad för genererade"),
 ])
 def test_numbering_errors_are_reported_at_the_entry(body, needle, message):
