@@ -110,20 +110,19 @@ SEK; a prepaid item without a counterparty (neither ``notpost`` nor payee).
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from beancount.core import account_types as account_types_lib
-from beancount.core.data import Directive, Posting, Transaction, entry_sortkey
+from beancount.core.data import Directive, Posting, Transaction
 from beancount.parser import options
 
 from bergslaget_plugins.chart import COUNTERPARTY_KEY
-from bergslaget_plugins.entry_index import entry_index
+from bergslaget_plugins.entry_index import entry_index, replaced
 from bergslaget_plugins.generated import (
     RULE_KEY,
     VERIFICATION_KEY,
@@ -251,21 +250,6 @@ def _periodised_links(transactions: Iterable[Transaction]) -> set[str]:
     ran before on these entries)."""
     return {link for entry in transactions
             if RULE_KEY in (entry.meta or _NO_META) and entry.meta[RULE_KEY] == ACCRUAL_RULE for link in entry.links}
-
-
-def _replaced(entries: Sequence[Directive], replacements: Sequence[tuple[Directive, Directive]]) -> list[Directive]:
-    """``entries`` with each (old, new) of ``replacements`` in old's place; the entries are
-    sorted, as a plugin gets them, so each old one is found by binary search on its sort key."""
-    output = list(entries)
-    for old, new in replacements:
-        key = entry_sortkey(old)
-        position = bisect.bisect_left(output, key, key=entry_sortkey)
-        while position < len(output) and output[position] is not old and entry_sortkey(output[position]) == key:
-            position += 1
-        if position == len(output) or output[position] is not old:  # not sorted after all: look everywhere
-            position = next(index for index, entry in enumerate(output) if entry is old)
-        output[position] = new
-    return output
 
 
 class _Plan(NamedTuple):
@@ -523,7 +507,7 @@ def periodise(
             generated.extend(plan.generated)
     if not generated:
         return entries, all_errors  # nothing booked: the same list, which the rules line need not place again
-    return _replaced(entries, linked) + generated, all_errors
+    return replaced(entries, linked) + generated, all_errors
 
 
 __all__ = ["AccrualAccounts", "AccrualError", "AccrualSettings", "periodise"]

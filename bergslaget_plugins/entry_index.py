@@ -39,7 +39,8 @@ from typing import Any, TypeVar, cast
 
 from beancount.core.data import Directive, Transaction, entry_sortkey
 
-__all__ = ["EntryIndex", "carry_entry_index", "derived_from_transactions", "directives_of", "entry_index", "shared_entry_indexes", "transactions_of"]
+__all__ = ["EntryIndex", "carry_entry_index", "derived_from_transactions", "directives_of", "entry_index", "place_of", "replaced",
+           "shared_entry_indexes", "transactions_of"]
 
 AnyEntry = TypeVar("AnyEntry", bound=Directive)
 Derived = TypeVar("Derived")
@@ -167,6 +168,30 @@ def derived_from_transactions(
 _FEW = 64
 
 
+def place_of(entries: Sequence[Directive], entry: Directive) -> int | None:
+    """Where ``entry`` (itself, not an equal one) stands in ``entries``: found by binary search
+    on its sort key, as entries are sorted when a plugin gets them; if it is not found there
+    (the entries are not sorted after all), by looking at every entry. None if it is not there."""
+    key = entry_sortkey(entry)
+    position = bisect.bisect_left(entries, key, key=entry_sortkey)
+    while position < len(entries) and entries[position] is not entry and entry_sortkey(entries[position]) == key:
+        position += 1
+    if position < len(entries) and entries[position] is entry:
+        return position
+    return next((index for index, candidate in enumerate(entries) if candidate is entry), None)
+
+
+def replaced(entries: Sequence[AnyEntry], replacements: Iterable[tuple[AnyEntry, AnyEntry]]) -> list[AnyEntry]:
+    """A copy of ``entries`` with each (old, new) of ``replacements`` in old's place (old must be there)."""
+    output = list(entries)
+    for old, new in replacements:
+        position = place_of(output, old)
+        if position is None:
+            raise ValueError(f"not among the entries: {old!r:.200}")
+        output[position] = new
+    return output
+
+
 def _without(found: Sequence[AnyEntry], removed: Sequence[Directive]) -> list[AnyEntry]:
     """``found`` (sorted) without the entries of ``removed`` (by identity)."""
     if len(removed) > _FEW:
@@ -174,10 +199,8 @@ def _without(found: Sequence[AnyEntry], removed: Sequence[Directive]) -> list[An
         return [entry for entry in found if id(entry) not in removed_ids]
     kept = list(found)
     for entry in removed:
-        position = bisect.bisect_left(kept, entry_sortkey(entry), key=entry_sortkey)
-        while position < len(kept) and kept[position] is not entry and entry_sortkey(kept[position]) == entry_sortkey(entry):
-            position += 1
-        if position < len(kept) and kept[position] is entry:
+        position = place_of(kept, entry)
+        if position is not None:
             del kept[position]
     return kept
 

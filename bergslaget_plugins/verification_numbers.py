@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.entry_index import transactions_of
+from bergslaget_plugins.entry_index import replaced, transactions_of
 from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
 from bergslaget_plugins.plugin_settings import parse_config
 
@@ -169,8 +169,7 @@ def _numbered(entries: list[Directive], to_number: dict[YearSeries, list[Transac
     """``entries`` with each generated transaction numbered in its series, in its place."""
     if not to_number:
         return entries
-    numbered: dict[int, Directive] = {}
-    for (_, series), pending in to_number.items():
-        for number, entry in enumerate(sorted(pending, key=_generation_order), start=1):
-            numbered[id(entry)] = entry._replace(meta={**entry.meta, VERIFICATION_KEY: f"{series}{number}"})
-    return [numbered.get(id(entry), entry) for entry in entries]
+    return replaced(entries, [
+        (entry, entry._replace(meta={**entry.meta, VERIFICATION_KEY: f"{series}{number}"}))
+        for (_, series), pending in to_number.items()
+        for number, entry in enumerate(sorted(pending, key=_generation_order), start=1)])

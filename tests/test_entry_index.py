@@ -161,3 +161,17 @@ def test_a_derivation_is_made_once_per_list_of_transactions_and_key_within_the_s
         copy = [entries[0]._replace(narration="ny")]
         carry_entry_index(without_note, copy, without_note, copy)
         assert derived_from_transactions(copy, "k", count) == first + 2
+
+
+def test_an_entry_is_found_in_its_place_also_among_equal_keys_and_in_unsorted_entries() -> None:
+    from bergslaget_plugins.entry_index import place_of, replaced
+
+    alike = [transaction(1, ACCOUNTS[:2], 7) for _ in range(4)]  # the same sort key: only identity tells them apart
+    entries: list[Directive] = [transaction(0, ACCOUNTS[:2], 1), *alike, transaction(2, ACCOUNTS[:2], 1)]
+    assert [place_of(entries, entry) for entry in entries] == list(range(len(entries)))
+    shuffled = [entries[3], entries[0], entries[5], entries[1]]
+    assert [place_of(shuffled, entry) for entry in shuffled] == [0, 1, 2, 3]
+    assert place_of(shuffled, entries[2]) is None
+    copy = alike[2]._replace(narration="kopia")
+    assert replaced(entries, [(alike[2], copy)]) == [*entries[:3], copy, *entries[4:]]
+    assert entries[3] is alike[2]  # the input is not changed
