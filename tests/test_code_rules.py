@@ -1,6 +1,6 @@
 """Rules of the code base that a test can hold: no account named in Python code,
-no two modules with the same last name in ``bergslaget_plugins`` and ``importers``, and
-no public name defined in two of their modules.
+no two modules with the same last name in ``bergslaget_plugins`` and ``importers``,
+no public name defined in two of their modules, and no function over sixty lines.
 
 Accounts are found by their role (``roles.read_roles``); a name written in code would
 silently stop matching when the chart changes. Docstrings may show ledger examples.
@@ -149,3 +149,30 @@ def test_a_name_by_contract_is_defined_where_the_contract_says() -> None:
     command_files = {Path(*module.split(".")).with_suffix(".py") for module in COMMAND_MODULES}
     defined_in = {Path(place.split(":")[0]) for place in names_defined_twice().get("add_command", [])}
     assert defined_in <= command_files
+
+
+#: A function longer than this wants named steps (issue 15).
+LONGEST_FUNCTION = 60
+
+
+def long_functions(path: Path, root: Path = REPOSITORY, longest: int = LONGEST_FUNCTION) -> list[str]:
+    """``file:line: name (N lines)`` of every function in ``path`` longer than ``longest`` lines."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.relative_to(root)}:{node.lineno}: {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno is not None and node.end_lineno - node.lineno + 1 > longest
+    ]
+
+
+def test_the_length_scan_finds_a_long_function(tmp_path: Path) -> None:
+    module = tmp_path / "long.py"
+    module.write_text("def short():\n    return 1\n\n\ndef long():\n" + "    x = 1\n" * 61, encoding="utf-8")
+    assert long_functions(module, tmp_path) == ["long.py:5: long (62 lines)"]
+
+
+def test_no_function_is_over_sixty_lines() -> None:
+    found = [line for package in PACKAGES for path in sorted((REPOSITORY / package).rglob("*.py"))
+             for line in long_functions(path)]
+    assert found == []
