@@ -84,10 +84,12 @@ class Tally(NamedTuple):
 class _Counterparty:
     """What the tally knows of one counterparty on one account."""
 
-    __slots__ = ("balance", "last", "uses")
+    __slots__ = ("balance", "last", "signed", "uses")
 
-    def __init__(self) -> None:
+    def __init__(self, signed: bool) -> None:
         self.uses = 0
+        #: Whether its account is a note account with a sign (its balance is summed).
+        self.signed = signed
         #: On a note account with a sign: the balance so far, and the place of the last posting.
         self.balance = _ZERO
         self.last = -1
@@ -105,10 +107,13 @@ def tally(postings: Sequence[NamedPosting], signs: Mapping[str, int]) -> Tally:
     for place, (entry, posting, name) in enumerate(postings):
         key = (posting.account, name)
         counterparty = counterparties.get(key)
-        if counterparty is None:
-            counterparty = counterparties[key] = _Counterparty()
+        if counterparty is None:  # whether its account has a sign is looked up once per counterparty
+            counterparty = counterparties[key] = _Counterparty(posting.account in signs)
         counterparty.uses += 1
-        if key[0] not in signs or posting.units is None or not isinstance(posting.units.number, Decimal):
+        if not counterparty.signed:
+            continue
+        units = posting.units
+        if units is None or not isinstance(units.number, Decimal):
             continue
         date = entry.date
         if not with_balance:  # the first such posting: its year is the first
@@ -116,11 +121,12 @@ def tally(postings: Sequence[NamedPosting], signs: Mapping[str, int]) -> Tally:
         while date > year_end:  # close the year, and each year without postings after it
             wrong_signs.extend(_wrong_signs(year_end, with_balance, signs))
             year_end = datetime.date(year_end.year + 1, 12, 31)
-        in_date_order = in_date_order and date >= previous
+        if date < previous:
+            in_date_order = False
         previous = date
         if counterparty.last < 0:
             with_balance.append((key, counterparty))
-        counterparty.balance += posting.units.number
+        counterparty.balance += units.number
         counterparty.last = place
     if with_balance:
         wrong_signs.extend(_wrong_signs(year_end, with_balance, signs))

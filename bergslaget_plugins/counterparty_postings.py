@@ -60,12 +60,17 @@ def counterparty_postings(entries: Sequence[Directive], needing: frozenset[str])
 def _sorted_out(transactions: Sequence[Transaction], needing: frozenset[str]) -> CounterpartyPostings:
     named: list[tuple[Transaction, Posting, str]] = []
     unnamed: list[tuple[Transaction, Posting]] = []
+    # Bound once: the loop visits every posting of the books.
+    name_posting, leave_unnamed, key = named.append, unnamed.append, COUNTERPARTY_KEY
     for entry in transactions:
         for posting in entry.postings:
             meta = posting.meta
-            name = meta.get(COUNTERPARTY_KEY) if meta else None
-            if isinstance(name, str) and name.strip():
-                named.append((entry, posting, name))
+            name = meta.get(key) if meta else None
+            if name is None:  # most postings: no counterparty, and no name to check
+                if posting.account in needing:
+                    leave_unnamed((entry, posting))
+            elif isinstance(name, str) and name.strip():
+                name_posting((entry, posting, name))
             elif posting.account in needing:
-                unnamed.append((entry, posting))
+                leave_unnamed((entry, posting))
     return CounterpartyPostings(named, unnamed)
