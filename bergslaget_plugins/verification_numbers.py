@@ -25,10 +25,14 @@ List it after every plugin that generates entries.
 
 from __future__ import annotations
 
+import datetime
 import re
-from collections import defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, islice, repeat
+from operator import attrgetter, is_, is_not, itemgetter, le, methodcaller
 from typing import Any, NamedTuple
 
 from beancount.core import flags
@@ -112,6 +116,98 @@ class _Verifications(NamedTuple):
 
 
 def _read_verifications(transactions: Sequence[Transaction], generated_series: frozenset[str]) -> _Verifications:
+    """The ids read: where every id in the books runs regularly (:func:`_unnumbered_if_regular`),
+    only the transactions without one are read one by one; the result is the same."""
+    unnumbered = _unnumbered_if_regular(transactions, generated_series)
+    return _read_one_by_one(transactions if unnumbered is None else unnumbered, generated_series)
+
+
+#: Every id of a list joined by line breaks is one: series and number (:data:`VERIFICATION_PATTERN`).
+_IDS_ONE_PER_LINE = re.compile(r"(?:[A-ZÅÄÖ]{1,4}[1-9][0-9]*\n)*[A-ZÅÄÖ]{1,4}[1-9][0-9]*")
+_DIGITS = b"0123456789"
+_META = itemgetter(0)
+_DATE = attrgetter("date")
+_FLAG = attrgetter("flag")
+#: ``meta.get("ver")``, as the reading one by one asks.
+_VERIFICATION_OF = methodcaller("get", VERIFICATION_KEY)
+
+
+def _unnumbered_if_regular(transactions: Sequence[Transaction], generated_series: frozenset[str]) -> list[Transaction] | None:
+    """The transactions without ``ver``, if every other one is a verification of its own whose
+    id reads, is not in a generated series, and runs with the others of its year and series
+    1, 2, 3 … without a gap or a repeat: then those give no error and no number to check.
+    None where that is not certain (the caller reads every transaction one by one).
+
+    The common case of the books, in C loops over a hundred thousand transactions instead of
+    a regular expression and a few objects per id: the ids of each year joined by line
+    breaks match the pattern as a whole (as many lines as ids), are all different (a set),
+    and each series of the year has as many ids as its highest number (:func:`_above`).
+    """
+    if not transactions:
+        return None
+    try:
+        ids = list(map(_VERIFICATION_OF, map(_META, transactions)))
+    except (AttributeError, TypeError):  # metadata without ``get`` (the reading one by one fails alike)
+        return None
+    if not _FLAGS_READ_ONE_BY_ONE.isdisjoint(map(_FLAG, transactions)):
+        return None
+    try:
+        years = _years(list(map(_DATE, transactions)))
+    except (TypeError, ValueError, AttributeError):  # a date that is not a date
+        return None
+    if years is None:
+        return None
+    for start, end in years:
+        year_ids = ids[start:end]
+        year_ids = list(compress(year_ids, map(is_not, year_ids, repeat(None))))
+        if year_ids and not _runs_regularly(year_ids, generated_series):
+            return None
+    return list(compress(transactions, map(is_, ids, repeat(None))))
+
+
+def _years(dates: list[datetime.date]) -> list[tuple[int, int]] | None:
+    """Where each year's transactions begin and end in the list, or None if it is not in date order."""
+    if type(dates[0]) is not datetime.date or not all(map(le, dates, islice(dates, 1, None))):
+        return None
+    return [(bisect_left(dates, datetime.date(year, 1, 1)), bisect_left(dates, datetime.date(year + 1, 1, 1)))
+            for year in range(dates[0].year, dates[-1].year + 1)]
+
+
+def _runs_regularly(ids: list[Any], generated_series: frozenset[str]) -> bool:
+    """True if ``ids`` (of one year) are all different ids, none of a generated series, and
+    each series has the numbers 1 up to its count."""
+    try:
+        lines = "\n".join(ids)
+    except TypeError:  # an id that is not a string
+        return False
+    if lines.count("\n") != len(ids) - 1 or not _IDS_ONE_PER_LINE.fullmatch(lines) or len(set(ids)) != len(ids):
+        return False
+    # The series of each id: its letters (bytes: the lines without their digits, split).
+    counts = {series.decode(): count
+              for series, count in Counter(lines.encode().translate(None, _DIGITS).split(b"\n")).items()}
+    if not generated_series.isdisjoint(counts):
+        return False
+    # n different numbers of a series, none above n: the numbers 1 up to n.
+    return _above(counts).search(f"\n{lines}\n") is None
+
+
+def _above(counts: dict[str, int]) -> re.Pattern[str]:
+    """An id between two line breaks whose number is above the count of its series: more digits,
+    or as many and larger at the first digit that differs."""
+    alternatives = []
+    for series, count in counts.items():
+        digits = str(count)
+        larger = [f"{digits[:place]}[{int(digit) + 1}-9][0-9]{{{len(digits) - place - 1}}}"
+                  for place, digit in enumerate(digits) if digit != "9"]
+        alternatives.append(f"{series}(?:[1-9][0-9]{{{len(digits)},}}{''.join('|' + pattern for pattern in larger)})")
+    return re.compile(f"\n(?:{'|'.join(alternatives)})\n")
+
+
+#: Transactions of these flags are read one by one (Beancount's own: they carry no verification).
+_FLAGS_READ_ONE_BY_ONE = frozenset(_AUTOMATIC_FLAGS)
+
+
+def _read_one_by_one(transactions: Sequence[Transaction], generated_series: frozenset[str]) -> _Verifications:
     numbers: dict[YearSeries, dict[int, Transaction]] = {}
     to_number: dict[YearSeries, list[Transaction]] = defaultdict(list)
     errors: list[VerificationError] = []
