@@ -32,7 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
-from operator import attrgetter, is_, is_not, itemgetter, le, methodcaller
+from operator import attrgetter, is_, is_not, itemgetter, le
 from typing import Any, NamedTuple
 
 from beancount.core import flags
@@ -128,8 +128,7 @@ _DIGITS = b"0123456789"
 _META = itemgetter(0)
 _DATE = attrgetter("date")
 _FLAG = attrgetter("flag")
-#: ``meta.get("ver")``, as the reading one by one asks.
-_VERIFICATION_OF = methodcaller("get", VERIFICATION_KEY)
+_PLAIN_DICT = frozenset((dict,))
 
 
 def _unnumbered_if_regular(transactions: Sequence[Transaction], generated_series: frozenset[str]) -> list[Transaction] | None:
@@ -145,10 +144,10 @@ def _unnumbered_if_regular(transactions: Sequence[Transaction], generated_series
     """
     if not transactions:
         return None
-    try:
-        ids = list(map(_VERIFICATION_OF, map(_META, transactions)))
-    except (AttributeError, TypeError):  # metadata without ``get`` (the reading one by one fails alike)
-        return None
+    metas = list(map(_META, transactions))
+    if not _PLAIN_DICT.issuperset(map(type, metas)):
+        return None  # metadata of another type: its own ``get`` is asked one by one
+    ids = list(map(dict.get, metas, repeat(VERIFICATION_KEY)))
     if not _FLAGS_READ_ONE_BY_ONE.isdisjoint(map(_FLAG, transactions)):
         return None
     try:

@@ -75,15 +75,18 @@ def books(draw: st.DrawFn) -> list[Transaction]:
         elif change == "swap":  # out of date order
             transactions[index], transactions[0] = transactions[0], transactions[index]
             continue
-        elif change == "meta":  # metadata that is not a dictionary
-            transactions[index] = entry._replace(meta=_NotADict(meta))
+        elif change == "meta":  # metadata of a dict type of its own, with its own get
+            transactions[index] = entry._replace(meta=_OwnGet({**meta, "eget_ver": "A999"}))
             continue
         transactions[index] = entry._replace(meta=meta)
     return transactions
 
 
-class _NotADict(dict[str, Any]):
-    """Metadata of another mapping type than dict: dict's own methods still read it."""
+class _OwnGet(dict[str, Any]):
+    """Metadata whose ``get`` reads ``ver`` from another key: the numbering asks ``meta.get``."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get("eget_ver" if key == "ver" else key, default)
 
 
 @settings(max_examples=400, deadline=None, derandomize=True, database=None)
