@@ -124,6 +124,7 @@ from beancount.parser import options
 from bergslaget_plugins.chart import COUNTERPARTY_KEY
 from bergslaget_plugins.entry_index import entry_index, replaced
 from bergslaget_plugins.generated import (
+    ACCRUAL_SERIES,
     RULE_KEY,
     VERIFICATION_KEY,
     generated_transaction,
@@ -140,7 +141,6 @@ from bergslaget_plugins.roles import AccountRoles, RoleError, plugin_source, rol
 __plugins__ = ("periodise",)
 
 ACCRUAL_RULE = "periodisering"
-ACCRUAL_SERIES = "PE"
 #: Source metadata: the item (post) of the annual report's note for the balance-sheet posting;
 #: it becomes the posting's ``motpart`` (chart.COUNTERPARTY_KEY). Not the chart's ``notrad``.
 NOTE_ITEM_KEY = "notpost"

@@ -21,7 +21,6 @@ from bergslaget_plugins.entry_index import directives_of
 
 YEAR_END_TYPE = "bokslut"
 #: The verification series of the entries the year-end rules book (holiday pay, special payroll tax).
-YEAR_END_SERIES = "BO"
 
 
 class FiscalYearError(NamedTuple):

@@ -25,6 +25,12 @@ RULE_KEY = "regel"
 SERIES_KEY = "ver_serie"
 #: Metadata key with the verification id, series and number: ``A12``.
 VERIFICATION_KEY = "ver"
+#: The verification series the rules book in (a series only rules use; numbered by
+#: ``verification_numbers``): membership fee invoices, accruals, year-end entries.
+MEMBERSHIP_FEE_SERIES = "MA"
+ACCRUAL_SERIES = "PE"
+YEAR_END_SERIES = "BO"
+GENERATED_SERIES = (MEMBERSHIP_FEE_SERIES, ACCRUAL_SERIES, YEAR_END_SERIES)
 
 _LINK_UNSAFE = re.compile(r"[^A-Za-z0-9\-_/.]+")
 
@@ -92,6 +98,10 @@ def is_generated(entry: Directive) -> bool:
 
 
 __all__ = [
+    "ACCRUAL_SERIES",
+    "GENERATED_SERIES",
+    "MEMBERSHIP_FEE_SERIES",
+    "YEAR_END_SERIES",
     "RULE_KEY",
     "SERIES_KEY",
     "VERIFICATION_KEY",

@@ -75,8 +75,8 @@ from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Transaction
 
 from bergslaget_plugins.entry_index import directives_of, entry_index
-from bergslaget_plugins.fiscal import YEAR_END_SERIES, year_end_directives
-from bergslaget_plugins.generated import generated_transaction, posting
+from bergslaget_plugins.fiscal import year_end_directives
+from bergslaget_plugins.generated import YEAR_END_SERIES, generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, format_swedish, round_krona
 from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.rates import EMPLOYER_CONTRIBUTION, Rate, build_rate_table

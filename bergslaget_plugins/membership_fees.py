@@ -67,7 +67,7 @@ from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins.entry_index import entry_index
 from bergslaget_plugins.fees import FeeError, MemberFee, Register, compute_fees, invoice_date_of, read_register
-from bergslaget_plugins.generated import generated_transaction, is_generated, posting
+from bergslaget_plugins.generated import MEMBERSHIP_FEE_SERIES, generated_transaction, is_generated, posting
 from bergslaget_plugins.money import format_swedish
 from bergslaget_plugins.plugin_settings import ConfigError, parse_config
 from bergslaget_plugins.receivables import invoice_link
@@ -84,7 +84,7 @@ INCOME_ROLE = "medlemsavgifter"
 
 @dataclass(frozen=True)
 class FeeSettings:
-    serie: str = "MA"
+    serie: str = MEMBERSHIP_FEE_SERIES
 
 
 class FeeConflictError(NamedTuple):

@@ -45,8 +45,8 @@ from typing import Any
 from beancount.core.data import Custom, Directive, Transaction
 
 from bergslaget_plugins.entry_index import entry_index
-from bergslaget_plugins.fiscal import YEAR_END_SERIES, year_end_directives
-from bergslaget_plugins.generated import RULE_KEY, generated_transaction, posting
+from bergslaget_plugins.fiscal import year_end_directives
+from bergslaget_plugins.generated import RULE_KEY, YEAR_END_SERIES, generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
 from bergslaget_plugins.plugin_settings import parse_config
 from bergslaget_plugins.rates import SPECIAL_PAYROLL_TAX, Rate, build_rate_table

@@ -39,7 +39,7 @@ from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
 from bergslaget_plugins.entry_index import replaced, transactions_of
-from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
+from bergslaget_plugins.generated import GENERATED_SERIES, RULE_KEY, SERIES_KEY, VERIFICATION_KEY
 from bergslaget_plugins.plugin_settings import parse_config
 
 __plugins__ = ("number_verifications",)
@@ -70,7 +70,7 @@ class VerificationError(NamedTuple):
 
 @dataclass(frozen=True)
 class NumberingSettings:
-    genererade_serier: tuple[str, ...] = ("MA", "PE", "BO")
+    genererade_serier: tuple[str, ...] = GENERATED_SERIES
 
     def __post_init__(self) -> None:
         for series in self.genererade_serier:
