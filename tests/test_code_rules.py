@@ -1,6 +1,7 @@
 """Rules of the code base that a test can hold: no account named in Python code,
 no two modules with the same last name in ``bergslaget_plugins`` and ``importers``,
-no public name defined in two of their modules, and no function over sixty lines.
+no public name defined in two of their modules, no function over sixty lines, and no role
+name in the code that is not a declared role.
 
 Accounts are found by their role (``roles.read_roles``); a name written in code would
 silently stop matching when the chart changes. Docstrings may show ledger examples.
@@ -176,3 +177,38 @@ def test_no_function_is_over_sixty_lines() -> None:
     found = [line for package in PACKAGES for path in sorted((REPOSITORY / package).rglob("*.py"))
              for line in long_functions(path)]
     assert found == []
+
+
+def role_names_in_code(path: Path, root: Path = REPOSITORY) -> list[tuple[str, str]]:
+    """(``file:line``, text) of every role name the code writes: a text given to ``.account``,
+    ``.accounts`` or ``.get`` of roles, or assigned to a module constant named ``*_ROLE``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("account", "accounts") and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.append((f"{path.relative_to(root)}:{node.lineno}", node.args[0].value))
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+              and node.targets[0].id.endswith("_ROLE") and isinstance(node.value, ast.Constant)
+              and isinstance(node.value.value, str)):
+            found.append((f"{path.relative_to(root)}:{node.lineno}", node.value.value))
+    return found
+
+
+def test_the_role_scan_finds_role_names_in_calls_and_constants(tmp_path: Path) -> None:
+    module = tmp_path / "uses_roles.py"
+    module.write_text('BANK_ROLE = "bank"\nOTHER = "x"\n\ndef f(roles):\n    return roles.account("obs-konto")\n',
+                      encoding="utf-8")
+    assert role_names_in_code(module, tmp_path) == [("uses_roles.py:1", "bank"), ("uses_roles.py:5", "obs-konto")]
+
+
+def test_every_role_name_in_the_code_is_a_declared_role() -> None:
+    """A role name is written where a rule or a command asks for its account; a misspelt one
+    would fail only when that code runs. Every one must be a role of ``roles.ROLES``."""
+    from bergslaget_plugins.roles import ROLES_BY_NAME
+
+    found = [place_and_name for package in PACKAGES for path in sorted((REPOSITORY / package).rglob("*.py"))
+             for place_and_name in role_names_in_code(path)]
+    assert len(found) > 20  # the scan sees the rules' and importers' roles
+    assert [(place, name) for place, name in found if name not in ROLES_BY_NAME] == []
