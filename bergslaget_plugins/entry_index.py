@@ -39,7 +39,7 @@ from typing import Any, TypeVar, cast
 
 from beancount.core.data import Directive, Transaction, entry_sortkey
 
-__all__ = ["EntryIndex", "carry_entry_index", "derived_from_transactions", "directives_of", "entry_index", "place_of", "replaced",
+__all__ = ["EntryIndex", "carry_entry_index", "derived_from_transactions", "directives_of", "entry_index", "inserted", "place_of", "replaced",
            "shared_entry_indexes", "transactions_of"]
 
 AnyEntry = TypeVar("AnyEntry", bound=Directive)
@@ -205,33 +205,41 @@ def _without(found: Sequence[AnyEntry], removed: Sequence[Directive]) -> list[An
     return kept
 
 
-def _with(found: list[AnyEntry], added: Sequence[AnyEntry]) -> list[AnyEntry]:
-    for entry in added:
-        bisect.insort_right(found, entry, key=entry_sortkey)
-    return found
+def inserted(kept: list[AnyEntry], added: Iterable[AnyEntry]) -> list[AnyEntry]:
+    """``kept`` (sorted, changed in place) with each of ``added`` put in its place, after the
+    entries with the same sort key, as Beancount's stable sort would put it."""
+    for entry in sorted(added, key=entry_sortkey):
+        bisect.insort_right(kept, entry, key=entry_sortkey)
+    return kept
+
+
+def _on(account: str, transactions: Iterable[Transaction]) -> list[Transaction]:
+    """The ``transactions`` with a posting on ``account``."""
+    return [entry for entry in transactions if any(posting.account == account for posting in entry.postings)]
 
 
 def _changed(index: EntryIndex, removed: Sequence[Directive], added: Sequence[Directive]) -> EntryIndex:
-    """``index`` without ``removed`` and with ``added`` (sorted), sharing what did not change."""
+    """``index`` without ``removed`` and with ``added``, sharing what did not change."""
     removed_transactions = [entry for entry in removed if type(entry) is Transaction]
     added_transactions = [entry for entry in added if type(entry) is Transaction]
     touched = {posting.account for entry in (*removed_transactions, *added_transactions) for posting in entry.postings}
     by_account = dict(index.by_account)
     for account in touched:
-        on_account = _without(by_account.get(account, ()), removed_transactions)
-        on_account = _with(on_account, [entry for entry in added_transactions
-                                        if any(posting.account == account for posting in entry.postings)])
+        # Only the account's own removed transactions are looked for in its list: another is
+        # not there, and looking for it would end in a walk over the whole list (place_of).
+        on_account = inserted(_without(by_account.get(account, ()), _on(account, removed_transactions)),
+                              _on(account, added_transactions))
         if on_account:
             by_account[account] = on_account
         else:
             by_account.pop(account, None)
     transactions = index.transactions
     if removed_transactions or added_transactions:
-        transactions = _with(_without(transactions, removed_transactions), added_transactions)
+        transactions = inserted(_without(transactions, removed_transactions), added_transactions)
     directives = index.directives
     if len(removed_transactions) < len(removed) or len(added_transactions) < len(added):
-        directives = _with(_without(directives, [entry for entry in removed if type(entry) is not Transaction]),
-                           [entry for entry in added if type(entry) is not Transaction])
+        directives = inserted(_without(directives, [entry for entry in removed if type(entry) is not Transaction]),
+                              [entry for entry in added if type(entry) is not Transaction])
     return EntryIndex(transactions, directives, by_account)
 
 
@@ -239,10 +247,10 @@ def carry_entry_index(
     before: Sequence[Directive], after: Sequence[Directive], removed: Sequence[Directive], added: Sequence[Directive]
 ) -> None:
     """Within :func:`shared_entry_indexes`: ``after`` is ``before`` without ``removed`` and with
-    ``added`` (both sorted); if ``before``'s index is known, ``after``'s is derived from it."""
+    ``added``; if ``before``'s index is known, ``after``'s is derived from it."""
     if not _shared or after is before:
         return
     known = _shared[-1].get(id(before))
     if known is None or known[0] is not before:
         return
-    _shared[-1][id(after)] = (after, _changed(known[1], removed, sorted(added, key=entry_sortkey)))
+    _shared[-1][id(after)] = (after, _changed(known[1], removed, added))

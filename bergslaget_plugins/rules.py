@@ -66,7 +66,6 @@ generated entries of these rules, or that they must see, belongs in :data:`RULES
 from __future__ import annotations
 
 import ast
-import bisect
 import importlib
 import itertools
 import operator
@@ -76,7 +75,7 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Directive, entry_sortkey, new_metadata
 
-from bergslaget_plugins.entry_index import carry_entry_index, shared_entry_indexes
+from bergslaget_plugins.entry_index import carry_entry_index, inserted, shared_entry_indexes
 
 __plugins__ = ("apply_rules",)
 
@@ -145,7 +144,7 @@ def placed_in_date_order(before: Sequence[Directive], after: list[Directive]) ->
             removed, copies, appended = [before[index] for index in copied], [prefix[index] for index in copied], after[len(before):]
             if not appended:
                 return Placed(after, removed, copies)
-            return Placed(_inserted(prefix, appended), removed, copies + appended)
+            return Placed(inserted(prefix, appended), removed, copies + appended)
     after_ids = set(map(id, after))
     removed = [entry for entry in before if id(entry) not in after_ids]
     known = set(map(id, before))
@@ -153,14 +152,7 @@ def placed_in_date_order(before: Sequence[Directive], after: list[Directive]) ->
     if not added:
         return Placed(after, removed, added)
     added_ids = set(map(id, added))
-    return Placed(_inserted([entry for entry in after if id(entry) not in added_ids], added), removed, added)
-
-
-def _inserted(kept: list[Directive], added: Sequence[Directive]) -> list[Directive]:
-    """``kept`` (sorted, changed in place) with ``added`` each put in its place."""
-    for entry in sorted(added, key=entry_sortkey):
-        bisect.insort_right(kept, entry, key=entry_sortkey)
-    return kept
+    return Placed(inserted([entry for entry in after if id(entry) not in added_ids], added), removed, added)
 
 
 def _settings(config: str | None) -> tuple[dict[str, str | None], list[RulesError]]:
