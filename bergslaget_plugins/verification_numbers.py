@@ -44,7 +44,10 @@ from bergslaget_plugins.plugin_settings import parse_config
 
 __plugins__ = ("number_verifications",)
 
-VERIFICATION_PATTERN = re.compile(r"^(?P<series>[A-ZÅÄÖ]{1,4})(?P<number>[1-9][0-9]*)\Z")
+#: A verification series (one to four capital letters) and a number (ASCII digits, no leading zero).
+_SERIES = "[A-ZÅÄÖ]{1,4}"
+_NUMBER = "[1-9][0-9]*"
+VERIFICATION_PATTERN = re.compile(rf"^(?P<series>{_SERIES})(?P<number>{_NUMBER})\Z")
 #: Transactions that Beancount itself makes (pad, summarize) carry no verification.
 _AUTOMATIC_FLAGS = (flags.FLAG_PADDING, flags.FLAG_SUMMARIZE, flags.FLAG_TRANSFER, flags.FLAG_CONVERSIONS)
 
@@ -74,7 +77,7 @@ class NumberingSettings:
 
     def __post_init__(self) -> None:
         for series in self.genererade_serier:
-            if not re.fullmatch(r"[A-ZÅÄÖ]{1,4}", series):
+            if not re.fullmatch(_SERIES, series):
                 raise ValueError(f"genererade_serier: ogiltig serie {series!r}")
 
 
@@ -123,7 +126,7 @@ def _read_verifications(transactions: Sequence[Transaction], generated_series: f
 
 
 #: Every id of a list joined by line breaks is one: series and number (:data:`VERIFICATION_PATTERN`).
-_IDS_ONE_PER_LINE = re.compile(r"(?:[A-ZÅÄÖ]{1,4}[1-9][0-9]*\n)*[A-ZÅÄÖ]{1,4}[1-9][0-9]*")
+_IDS_ONE_PER_LINE = re.compile(rf"(?:{_SERIES}{_NUMBER}\n)*{_SERIES}{_NUMBER}")
 _DIGITS = b"0123456789"
 _META = itemgetter(0)
 _DATE = attrgetter("date")
