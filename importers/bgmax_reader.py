@@ -26,7 +26,7 @@ from importers.bgmax_layout import (
     REPEATABLE_DETAILS,
 )
 from importers.bgmax_validation import FRAGMENT_START, envelope_problems, line_problem
-from importers.common import ImportFileError, ImportProblem
+from importers.common import ImportFileError, ImportProblem, file_head
 
 def decode_bgmax(raw: bytes) -> tuple[str, str]:
     """The text of a BgMax file and the encoding it was read in (see the module docstring)."""
@@ -408,13 +408,9 @@ def read_bgmax(path: str | Path) -> BgMaxFile:
 
 def looks_like_bgmax(path: str | Path) -> bool:
     """True for a BgMax file, and for a fragment of one (so that it is refused with a reason)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8192)
-    except OSError:
+    head = file_head(path, 8192)
+    if head is None:
         return False
-    if head.startswith(codecs.BOM_UTF8):
-        head = head[len(codecs.BOM_UTF8):]
     text = head.decode("utf-8", errors="replace")
     if text.startswith("01BGMAX"):
         return True

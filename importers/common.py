@@ -8,11 +8,13 @@ without a Python traceback and exits with status 1.
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from beancount.core.amount import Amount
@@ -57,6 +59,17 @@ class LedgerError(Error):
     """The existing books contradict what an importer relies on (for example two invoices with one OCR)."""
 
 
+
+
+def file_head(path: str | Path, size: int) -> bytes | None:
+    """The first ``size`` bytes of the file at ``path`` without a UTF-8 byte order mark, for an
+    importer judging whether a file is its kind; None if the file cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(size)
+    except OSError:
+        return None
+    return head.removeprefix(codecs.BOM_UTF8)
 
 
 def sek_posting(account: str, number: Decimal, meta: dict[str, Any] | None = None) -> Posting:

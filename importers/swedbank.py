@@ -94,6 +94,7 @@ from bergslaget_plugins.roles import AccountRoles
 from importers.common import (
     ImportFileError,
     ImportProblem,
+    file_head,
     identity_index,
     mark_booked_by_hand,
     mark_duplicates,
@@ -346,13 +347,9 @@ def read_statement(path: str | Path) -> Statement:
 def looks_like_swedbank(path: str | Path) -> bool:
     """True for a Swedbank export, judged by its first lines in any encoding (so that a
     wrongly encoded or damaged export is refused with a reason rather than ignored)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
+    head = file_head(path, 4096)
+    if head is None:
         return False
-    if head.startswith(codecs.BOM_UTF8):
-        head = head[len(codecs.BOM_UTF8):]
     first_lines = head.decode("latin-1").replace('"', "").splitlines()[:2]
     if not first_lines:
         return False
