@@ -25,6 +25,26 @@ def books():
     return loader.load_file(str(LEDGER))
 
 
+@pytest.fixture(scope="module")
+def app():
+    """Fava's app on the association's books, read-only, as the board sees them (one per test module)."""
+    from fava.application import create_app
+
+    return create_app([str(LEDGER)], read_only=True, load=True)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    """Fava's test client of :func:`app`."""
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def slug(app) -> str:
+    """The books' slug in Fava's URLs."""
+    return app.config["LEDGERS"].first_slug()
+
+
 @pytest.fixture(scope="session")
 def shared_reference() -> Path:
     folder = SHARED / "reference"

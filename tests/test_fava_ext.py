@@ -111,22 +111,7 @@ class Page(HTMLParser):
         return next(row for row in self.rows(title) if row and row[0] == label)
 
 
-# -- fixtures ----------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def app():
-    return create_app([str(LEDGER)], read_only=True, load=True)
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def slug(app) -> str:
-    return app.config["LEDGERS"].first_slug()
-
+# -- fixtures (app, client and slug: conftest.py) ------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def fava_ledger(app, slug):

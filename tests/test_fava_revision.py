@@ -26,21 +26,6 @@ from test_fava_ext import Page
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def app():
-    return create_app([str(LEDGER)], read_only=True, load=True)
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def slug(app) -> str:
-    return app.config["LEDGERS"].first_slug()
-
-
 def show(client, slug: str, query: str = "") -> tuple[Page, str]:
     response = client.get(f"/{slug}/extension/Revision/{query}")
     assert response.status_code == 200
