@@ -112,7 +112,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -122,7 +122,7 @@ from beancount.core.data import Directive, Posting, Transaction
 from beancount.parser import options
 
 from bergslaget_plugins.chart import COUNTERPARTY_KEY
-from bergslaget_plugins.entry_index import entry_index, replaced
+from bergslaget_plugins.entry_index import replaced, transactions_with_key
 from bergslaget_plugins.generated import (
     ACCRUAL_SERIES,
     RULE_KEY,
@@ -237,19 +237,17 @@ def _link_for(source: Transaction) -> str:
     return link_name(ACCRUAL_RULE, reference, source.date.year)
 
 
-_NO_META: dict[str, Any] = {}
+def _sources(entries: Sequence[Directive]) -> list[Transaction]:
+    """The transactions to periodise: those with ``period``, except generated ones (found
+    among the few with ``period``, ``entry_index.transactions_with_key``)."""
+    return [entry for entry in transactions_with_key(entries, PERIOD_KEY) if not is_generated(entry)]
 
 
-def _sources(transactions: Iterable[Transaction]) -> list[Transaction]:
-    """The transactions to periodise: those with ``period``, except generated ones."""
-    return [entry for entry in transactions if PERIOD_KEY in (entry.meta or _NO_META) and not is_generated(entry)]
-
-
-def _periodised_links(transactions: Iterable[Transaction]) -> set[str]:
+def _periodised_links(entries: Sequence[Directive]) -> set[str]:
     """The links of this rule's entries: their sources are periodised already (the plugin
     ran before on these entries)."""
-    return {link for entry in transactions
-            if RULE_KEY in (entry.meta or _NO_META) and entry.meta[RULE_KEY] == ACCRUAL_RULE for link in entry.links}
+    return {link for entry in transactions_with_key(entries, RULE_KEY) if entry.meta[RULE_KEY] == ACCRUAL_RULE
+            for link in entry.links}
 
 
 class _Plan(NamedTuple):
@@ -478,8 +476,7 @@ def periodise(
     if settings is None:
         return entries, list(errors)
     types = options.get_account_types(options_map)
-    transactions = entry_index(entries).transactions
-    sources = _sources(transactions)
+    sources = _sources(entries)
     if not sources:
         return entries, []
     needed = (PREPAID_COST_ROLE, PREPAID_INCOME_ROLE, ACCRUED_COST_ROLE, ACCRUED_INCOME_ROLE)
@@ -491,7 +488,7 @@ def periodise(
     if account_errors:
         return entries, list(account_errors)
 
-    done = _periodised_links(transactions)
+    done = _periodised_links(entries)
     all_errors: list[Any] = []
     # Sources get their link in their place; the generated entries come last (Beancount sorts them in).
     linked: list[tuple[Directive, Directive]] = []

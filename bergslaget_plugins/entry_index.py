@@ -18,6 +18,25 @@ every posting of the books.
     >>> [entry.narration for entry in index.transactions_under("Expenses")]
     ['Papper']
 
+A few metadata keys are carried by few transactions, and rules look for them in all of
+them (:data:`RARE_META_KEYS`): the index lists the transactions that carry any of them,
+so that a rule looks at those instead of at every transaction's metadata::
+
+    >>> entries, _, _ = loader.load_string('''
+    ... 2022-01-01 open Assets:1930-Företagskonto SEK
+    ... 2022-01-01 open Assets:1710-Förutbetalda-hyreskostnader SEK
+    ... 2022-01-01 open Expenses:5010-Lokalhyra SEK
+    ... 2022-03-01 * "Hushagen" "Hyra mars"
+    ...   Expenses:5010-Lokalhyra  8000 SEK
+    ...   Assets:1930-Företagskonto
+    ... 2022-12-20 * "Hushagen" "Hyra kv 1 2023"
+    ...   period: "2023-01/2023-03"
+    ...   Expenses:5010-Lokalhyra  16061 SEK
+    ...   Assets:1930-Företagskonto
+    ... ''')
+    >>> [entry.narration for entry in entry_index(entries).transactions_with("period")]
+    ['Hyra kv 1 2023']
+
 The rules of the rules line (``rules.py``) run inside :func:`shared_entry_indexes`: there
 :func:`entry_index` computes the index of a list of entries once, and each rule's result
 gets its index from the one before it and the few entries the rule added or replaced
@@ -33,17 +52,26 @@ from __future__ import annotations
 import bisect
 import contextlib
 import heapq
+import itertools
+import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from beancount.core.data import Directive, Transaction, entry_sortkey
 
-__all__ = ["EntryIndex", "carry_entry_index", "derived_from_transactions", "directives_of", "entry_index", "inserted", "place_of", "replaced",
-           "shared_entry_indexes", "transactions_of"]
+__all__ = ["RARE_META_KEYS", "EntryIndex", "carry_entry_index", "derived_from_transactions", "directives_of", "entry_index",
+           "inserted", "place_of", "replaced", "shared_entry_indexes", "transactions_of", "transactions_with_key"]
 
 AnyEntry = TypeVar("AnyEntry", bound=Directive)
 Derived = TypeVar("Derived")
+
+#: The metadata keys that few transactions carry and that rules look for in every
+#: transaction: the accruals' ``period`` (``periods.PERIOD_KEY``), the membership fee
+#: invoices' ``medlem`` (``membership_fees.MEMBER_KEY``) and the mark of what our rules made,
+#: ``regel`` (``generated.RULE_KEY``). A test holds that these are those constants.
+RARE_META_KEYS: tuple[str, str, str] = ("period", "medlem", "regel")
+_FIRST_KEY, _SECOND_KEY, _THIRD_KEY = RARE_META_KEYS
 
 
 @dataclass(frozen=True)
@@ -55,6 +83,14 @@ class EntryIndex:
     directives: Sequence[Directive]
     #: For each account, the transactions with a posting on it, each once.
     by_account: Mapping[str, Sequence[Transaction]]
+    #: The transactions whose metadata holds one of :data:`RARE_META_KEYS`.
+    with_rare_keys: Sequence[Transaction]
+
+    def transactions_with(self, key: str) -> list[Transaction]:
+        """The transactions whose metadata holds ``key`` (one of :data:`RARE_META_KEYS`), in the entries' order."""
+        if key not in RARE_META_KEYS:
+            raise ValueError(f"{key!r} is not one of the keys the index lists ({', '.join(RARE_META_KEYS)})")
+        return [entry for entry in self.with_rare_keys if key in entry.meta]
 
     def transactions_on(self, account: str) -> Sequence[Transaction]:
         """The transactions with a posting on ``account`` itself, in the entries' order."""
@@ -77,22 +113,37 @@ class EntryIndex:
         return merged
 
 
+def _has_rare_key(entry: Transaction) -> bool:
+    """True if the transaction's metadata holds one of :data:`RARE_META_KEYS`."""
+    meta = entry.meta
+    return bool(meta) and (_FIRST_KEY in meta or _SECOND_KEY in meta or _THIRD_KEY in meta)
+
+
 def _build(entries: Iterable[Directive]) -> EntryIndex:
     transactions: list[Transaction] = []
     directives: list[Directive] = []
     by_account: dict[str, list[Transaction]] = {}
+    with_rare_keys: list[Transaction] = []
     for entry in entries:
         if type(entry) is Transaction:
             transactions.append(entry)
+            # _has_rare_key, written out: a call per transaction costs more than the look.
+            meta = entry.meta
+            if meta and (_FIRST_KEY in meta or _SECOND_KEY in meta or _THIRD_KEY in meta):
+                with_rare_keys.append(entry)
             for posting in entry.postings:
-                on_account = by_account.get(posting.account)
-                if on_account is None:
+                try:
+                    by_account[posting.account].append(entry)
+                except KeyError:
                     by_account[posting.account] = [entry]
-                elif on_account[-1] is not entry:
-                    on_account.append(entry)
         else:
             directives.append(entry)
-    return EntryIndex(transactions, directives, by_account)
+    # A transaction with two postings on one account is in its list twice, one after the other:
+    # keep it once (looked for in C, as it is rare, instead of for each posting).
+    for account, on_account in by_account.items():
+        if any(map(operator.is_, on_account, itertools.islice(on_account, 1, None))):
+            by_account[account] = [entry for entry, before in zip(on_account, [None, *on_account]) if entry is not before]
+    return EntryIndex(transactions, directives, by_account, with_rare_keys)
 
 
 # The indexes of the lists seen in the current scope, by the list's id, with the list
@@ -143,6 +194,18 @@ def transactions_of(entries: Sequence[Directive]) -> Sequence[Transaction]:
     if _shared:
         return entry_index(entries).transactions
     return [entry for entry in entries if type(entry) is Transaction]
+
+
+def transactions_with_key(entries: Sequence[Directive], key: str) -> Sequence[Transaction]:
+    """The transactions whose metadata holds ``key`` (one of :data:`RARE_META_KEYS`), in order:
+    ``entry_index(entries).transactions_with(key)`` within :func:`shared_entry_indexes`, where
+    one walk over the transactions found those with any of the keys for every rule; outside
+    it one walk over the entries finds them."""
+    if _shared:
+        return entry_index(entries).transactions_with(key)
+    if key not in RARE_META_KEYS:
+        raise ValueError(f"{key!r} is not one of the keys the index lists ({', '.join(RARE_META_KEYS)})")
+    return [entry for entry in entries if type(entry) is Transaction and entry.meta and key in entry.meta]
 
 
 def derived_from_transactions(
@@ -236,11 +299,16 @@ def _changed(index: EntryIndex, removed: Sequence[Directive], added: Sequence[Di
     transactions = index.transactions
     if removed_transactions or added_transactions:
         transactions = inserted(_without(transactions, removed_transactions), added_transactions)
+    with_rare_keys = index.with_rare_keys
+    removed_with_rare_keys = [entry for entry in removed_transactions if _has_rare_key(entry)]
+    added_with_rare_keys = [entry for entry in added_transactions if _has_rare_key(entry)]
+    if removed_with_rare_keys or added_with_rare_keys:
+        with_rare_keys = inserted(_without(with_rare_keys, removed_with_rare_keys), added_with_rare_keys)
     directives = index.directives
     if len(removed_transactions) < len(removed) or len(added_transactions) < len(added):
         directives = inserted(_without(directives, [entry for entry in removed if type(entry) is not Transaction]),
                               [entry for entry in added if type(entry) is not Transaction])
-    return EntryIndex(transactions, directives, by_account)
+    return EntryIndex(transactions, directives, by_account, with_rare_keys)
 
 
 def carry_entry_index(

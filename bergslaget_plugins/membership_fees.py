@@ -65,7 +65,7 @@ from typing import Any, NamedTuple
 from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.entry_index import entry_index
+from bergslaget_plugins.entry_index import transactions_with_key
 from bergslaget_plugins.fees import FeeError, MemberFee, Register, compute_fees, invoice_date_of, read_register
 from bergslaget_plugins.generated import MEMBERSHIP_FEE_SERIES, generated_transaction, is_generated, posting
 from bergslaget_plugins.money import format_swedish
@@ -95,17 +95,14 @@ class FeeConflictError(NamedTuple):
     entry: Directive
 
 
-_NO_META: dict[str, Any] = {}
-
-
 def booked_fee_invoices(entries: Sequence[Directive]) -> dict[tuple[str, int], Transaction]:
-    """Fee invoices in the books, by (member, fee year)."""
+    """Fee invoices in the books, by (member, fee year): the first transaction with ``medlem``
+    and ``avgiftsar`` for each (found among the few with ``medlem``, ``entry_index.transactions_with_key``)."""
     booked: dict[tuple[str, int], Transaction] = {}
-    for entry in entry_index(entries).transactions:
-        if MEMBER_KEY in (entry.meta or _NO_META):
-            member, year = entry.meta.get(MEMBER_KEY), entry.meta.get(FEE_YEAR_KEY)
-            if isinstance(member, str) and isinstance(year, (int, Decimal)) and not isinstance(year, bool):
-                booked.setdefault((member, int(year)), entry)
+    for entry in transactions_with_key(entries, MEMBER_KEY):
+        member, year = entry.meta.get(MEMBER_KEY), entry.meta.get(FEE_YEAR_KEY)
+        if isinstance(member, str) and isinstance(year, (int, Decimal)) and not isinstance(year, bool):
+            booked.setdefault((member, int(year)), entry)
     return booked
 
 

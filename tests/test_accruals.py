@@ -9,10 +9,16 @@ from decimal import Decimal
 
 import pytest
 from beancount import loader
-from beancount.core.data import Transaction
+from beancount.core.amount import Amount
+from beancount.core.data import Posting, Transaction, entry_sortkey, new_metadata
 from beanquery import query
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bergslaget_plugins import accruals
+from bergslaget_plugins.entry_index import carry_entry_index, entry_index, shared_entry_indexes
+from bergslaget_plugins.periods import PERIOD_KEY
+from bergslaget_plugins.rules import placed_in_date_order
 from conftest import REPOSITORY
 from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
 from ledgers import with_role
@@ -655,3 +661,58 @@ def test_bad_config_is_an_error_and_nothing_is_generated(config, message):
     (error,) = errors
     assert message in error.message
     assert generated(entries) == []
+
+
+# --- The sources found among the few transactions with ``period`` (entry_index) ---------------
+
+_PLAIN: list = []
+
+
+def _plain_books():
+    """The chart of HEADER without plugins, loaded once: (entries, options_map)."""
+    if not _PLAIN:
+        entries, errors, options_map = load(HEADER.format(plugin=""))
+        assert errors == []
+        _PLAIN.append((entries, options_map))
+    return _PLAIN[0]
+
+
+@st.composite
+def books_with_periods(draw: st.DrawFn) -> tuple[list, list, dict]:
+    """HEADER's chart with transactions carrying ``period`` (readable or not), ``regel`` (this
+    rule's, with its link, or another's) or neither; and the entries without some of these, as
+    a rule before this one would have seen them."""
+    entries, options_map = _plain_books()
+    added = []
+    for number in range(draw(st.integers(0, 8))):
+        meta = new_metadata("<property>", 1000 + number, {VERIFICATION_KEY: f"LF{number}"})
+        links: frozenset[str] = frozenset()
+        if draw(st.booleans()):
+            meta[PERIOD_KEY] = draw(st.sampled_from(["2023-01/2023-03", "2021-10/2021-12", "2022-05", "2024-01/2023-01", "mars"]))
+        if draw(st.booleans()):
+            meta[RULE_KEY] = draw(st.sampled_from(["periodisering", "medlemsavgift"]))
+            links = frozenset({f"periodisering-LF{draw(st.integers(0, 8))}-2022"})
+        amount = Decimal(draw(st.sampled_from([16061, 3000, 1])))
+        account = draw(st.sampled_from(["Expenses:5010-Lokalhyra", "Income:3987-Kommunala-bidrag", "Liabilities:2640-Ingående-moms"]))
+        added.append(Transaction(meta, D(2022, draw(st.integers(1, 12)), 20), "*", draw(st.sampled_from(["Hushagen", None])), "Hyra",
+                                 frozenset(), links, [Posting(account, Amount(amount, "SEK"), None, None, None, None),
+                                                      Posting("Assets:1930-Företagskonto", Amount(-amount, "SEK"), None, None, None, None)]))
+    books = sorted([*entries, *added], key=entry_sortkey)
+    later = {id(entry) for entry in added[: draw(st.integers(0, len(added)))]}
+    earlier = [entry for entry in books if id(entry) not in later]
+    return books, earlier, options_map
+
+
+@settings(derandomize=True, max_examples=40, deadline=None)
+@given(books_with_periods())
+def test_the_rules_line_finds_the_sources_and_the_periodised_a_walk_finds(books_and_earlier) -> None:
+    """Within the rules line the sources and this rule's entries come from the entry index
+    (carried from what an earlier rule saw); alone, from a walk: the same entries and errors."""
+    books, earlier, options_map = books_and_earlier
+    alone = accruals.periodise(books, options_map)
+    with shared_entry_indexes():
+        entry_index(earlier)
+        placed = placed_in_date_order(earlier, books)
+        carry_entry_index(earlier, placed.entries, placed.removed, placed.added)
+        in_line = accruals.periodise(placed.entries, options_map)
+    assert in_line == alone

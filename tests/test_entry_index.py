@@ -15,8 +15,11 @@ from beancount.core.data import Directive, Note, Posting, Transaction, new_metad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pytest
+
 from bergslaget_plugins import entry_index as entry_index_module
 from bergslaget_plugins.entry_index import (
+    RARE_META_KEYS,
     EntryIndex,
     carry_entry_index,
     derived_from_transactions,
@@ -24,7 +27,11 @@ from bergslaget_plugins.entry_index import (
     entry_index,
     shared_entry_indexes,
     transactions_of,
+    transactions_with_key,
 )
+from bergslaget_plugins.generated import RULE_KEY
+from bergslaget_plugins.membership_fees import MEMBER_KEY
+from bergslaget_plugins.periods import PERIOD_KEY
 from bergslaget_plugins.rules import placed_in_date_order
 from conftest import LEDGER
 
@@ -42,17 +49,32 @@ def walked(entries: list[Directive]) -> dict[str, list[int]]:
     return found
 
 
+def with_key(entries: list[Directive], key: str) -> list[int]:
+    """What the index should say, found by walking: the ids of the transactions whose metadata holds ``key``."""
+    return [id(entry) for entry in entries if isinstance(entry, Transaction) and key in (entry.meta or {})]
+
+
 def assert_index_of(index: EntryIndex, entries: list[Directive]) -> None:
     assert [id(entry) for entry in index.transactions] == [id(entry) for entry in entries if isinstance(entry, Transaction)]
     assert [id(entry) for entry in index.directives] == [id(entry) for entry in entries if not isinstance(entry, Transaction)]
     assert {account: [id(entry) for entry in found] for account, found in index.by_account.items()} == walked(entries)
+    for key in RARE_META_KEYS:
+        assert [id(entry) for entry in index.transactions_with(key)] == with_key(entries, key)
+    assert [id(entry) for entry in index.with_rare_keys] == [
+        id(entry) for entry in entries if isinstance(entry, Transaction) and set(RARE_META_KEYS) & set(entry.meta)]
 
 
-def transaction(day: int, accounts: tuple[str, str], lineno: int, text: str = "t") -> Transaction:
-    postings = [Posting(accounts[0], Amount(Decimal(5), "SEK"), None, None, None, None),
-                Posting(accounts[1], Amount(Decimal(-5), "SEK"), None, None, None, None)]
-    return Transaction(new_metadata("books.beancount", lineno), datetime.date(2022, 1, 1) + datetime.timedelta(days=day),
+def transaction(day: int, accounts: tuple[str, ...], lineno: int, text: str = "t", keys: tuple[str, ...] = ()) -> Transaction:
+    """A transaction with a posting on each of ``accounts`` (the first takes the balance) and metadata ``keys``."""
+    postings = [Posting(account, Amount(Decimal(5 if number else 5 - 5 * len(accounts)), "SEK"), None, None, None, None)
+                for number, account in enumerate(accounts)]
+    meta = new_metadata("books.beancount", lineno, {key: "x" for key in keys})
+    return Transaction(meta, datetime.date(2022, 1, 1) + datetime.timedelta(days=day),
                        "*", None, text, frozenset(), frozenset(), postings)
+
+
+#: Metadata keys a transaction may carry in the examples: the rare ones, and a common one.
+EXAMPLE_KEYS = (*RARE_META_KEYS, "ver")
 
 
 def test_the_index_of_the_real_books_is_what_a_walk_finds() -> None:
@@ -78,16 +100,25 @@ def test_a_transaction_on_two_sub_accounts_is_listed_once() -> None:
     assert entry_index([entry]).transactions_under("Expenses") == [entry]
 
 
+def meta_keys() -> st.SearchStrategy[tuple[str, ...]]:
+    return st.lists(st.sampled_from(EXAMPLE_KEYS), max_size=3, unique=True).map(tuple)
+
+
+def postings_accounts() -> st.SearchStrategy[tuple[str, ...]]:
+    """Two or three accounts, perhaps one twice (also apart: A, B, A)."""
+    return st.lists(st.sampled_from(ACCOUNTS), min_size=2, max_size=3).map(tuple)
+
+
 @st.composite
 def rule_results(draw: st.DrawFn) -> tuple[list[Directive], list[Directive]]:
     """Sorted entries, and a rule's result on them: some kept, some replaced by copies in
-    their places, some added (appended or anywhere)."""
+    their places (with other metadata, perhaps), some added (appended or anywhere)."""
     count = draw(st.integers(0, 12))
     before: list[Directive] = []
     for lineno in range(count):
         day = draw(st.integers(0, 5))
         if draw(st.booleans()):
-            before.append(transaction(day, (draw(st.sampled_from(ACCOUNTS)), draw(st.sampled_from(ACCOUNTS))), lineno))
+            before.append(transaction(day, draw(postings_accounts()), lineno, keys=draw(meta_keys())))
         else:
             before.append(Note(new_metadata("books.beancount", lineno), datetime.date(2022, 1, 1 + day), ACCOUNTS[0], "n",
                                None, None))
@@ -95,11 +126,13 @@ def rule_results(draw: st.DrawFn) -> tuple[list[Directive], list[Directive]]:
     after: list[Directive] = []
     for entry in before:
         if isinstance(entry, Transaction) and draw(st.booleans()):
-            after.append(entry._replace(narration="kopia"))
+            keys = draw(meta_keys())
+            meta = {key: value for key, value in entry.meta.items() if key not in EXAMPLE_KEYS} | {key: "y" for key in keys}
+            after.append(entry._replace(narration="kopia", meta=meta))
         else:
             after.append(entry)
-    added = [transaction(draw(st.integers(0, 5)), (draw(st.sampled_from(ACCOUNTS)), draw(st.sampled_from(ACCOUNTS))),
-                         100 + number, "ny") for number in range(draw(st.integers(0, 4)))]
+    added = [transaction(draw(st.integers(0, 5)), draw(postings_accounts()), 100 + number, "ny", draw(meta_keys()))
+             for number in range(draw(st.integers(0, 4)))]
     if draw(st.booleans()):
         after.extend(added)
     else:
@@ -123,6 +156,42 @@ def test_a_carried_index_is_the_index_of_the_rules_result(result: tuple[list[Dir
                 assert_index_of(entry_index(placed.entries), placed.entries)
     finally:
         entry_index_module._FEW = few
+
+
+def test_the_rare_keys_are_the_keys_of_the_rules_that_look_for_them() -> None:
+    assert set(RARE_META_KEYS) == {PERIOD_KEY, MEMBER_KEY, RULE_KEY}
+
+
+@settings(derandomize=True, max_examples=100, deadline=None)
+@given(rule_results())
+def test_the_transactions_with_a_rare_key_are_those_a_walk_finds_in_and_outside_the_scope(
+        result: tuple[list[Directive], list[Directive]]) -> None:
+    before, after = result
+    for key in RARE_META_KEYS:
+        assert [id(entry) for entry in transactions_with_key(after, key)] == with_key(after, key)
+    with shared_entry_indexes():
+        entry_index(before)
+        placed = placed_in_date_order(before, after)
+        carry_entry_index(before, placed.entries, placed.removed, placed.added)
+        for key in RARE_META_KEYS:
+            assert [id(entry) for entry in transactions_with_key(placed.entries, key)] == with_key(placed.entries, key)
+            assert [id(entry) for entry in transactions_with_key(before, key)] == with_key(before, key)
+
+
+def test_only_the_rare_keys_are_looked_up() -> None:
+    entries: list[Directive] = [transaction(1, ACCOUNTS[:2], 1, keys=("ver",))]
+    with pytest.raises(ValueError, match="ver"):
+        transactions_with_key(entries, "ver")
+    with shared_entry_indexes(), pytest.raises(ValueError, match="ver"):
+        transactions_with_key(entries, "ver")
+
+
+def test_a_transaction_with_two_postings_on_one_account_is_listed_once_on_it() -> None:
+    apart = transaction(1, (ACCOUNTS[0], ACCOUNTS[1], ACCOUNTS[0]), 1)
+    together = transaction(2, (ACCOUNTS[0], ACCOUNTS[0]), 2)
+    index = entry_index([apart, together])
+    assert index.transactions_on(ACCOUNTS[0]) == [apart, together]
+    assert index.transactions_on(ACCOUNTS[1]) == [apart]
 
 
 def test_transactions_of_and_directives_of_are_the_index_parts_in_and_outside_the_scope() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,12 +10,18 @@ from pathlib import Path
 
 import pytest
 from beancount import loader
-from beancount.core.data import Transaction
+from beancount.core.amount import Amount
+from beancount.core.data import Posting, Transaction, entry_sortkey, new_metadata
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bergslaget_plugins.fee_report import FEE_SPECIFICATION_CSV_HEADER
 from bergslaget_plugins.fees import fee_parameters, read_register
-from bergslaget_plugins.membership_fees import book_membership_fees
+from bergslaget_plugins.entry_index import carry_entry_index, entry_index, shared_entry_indexes
+from bergslaget_plugins.generated import RULE_KEY
+from bergslaget_plugins.membership_fees import FEE_YEAR_KEY, MEMBER_KEY, book_membership_fees
 from bergslaget_plugins.ocr import is_valid_ocr, luhn_check_digit, make_ocr
+from bergslaget_plugins.rules import placed_in_date_order
 from conftest import REPOSITORY, SHARED
 from ledgers import HEADER, line_of
 
@@ -373,3 +380,56 @@ def test_a_fee_basis_figure_without_its_source_is_an_error_at_its_line(figure: s
     assert reference_errors == []
     assert {name: entry.postings[0].units for name, entry in generated(entries).items()} == {
         name: entry.postings[0].units for name, entry in generated(reference).items()}
+
+
+# --- The booked invoices found among the few transactions with ``medlem`` (entry_index) ---------
+
+_BOOKS_FOR_PROPERTIES: list = []
+
+
+def _plain_books():
+    """The register example without plugins, loaded once: (entries, options)."""
+    if not _BOOKS_FOR_PROPERTIES:
+        entries, errors, options = loader.load_string(register_with(DALARNA))
+        assert errors == []
+        _BOOKS_FOR_PROPERTIES.append((entries, options))
+    return _BOOKS_FOR_PROPERTIES[0]
+
+
+@st.composite
+def books_with_invoices(draw: st.DrawFn) -> tuple[list, list, dict]:
+    """The register example with hand-booked transactions carrying ``medlem``, ``avgiftsar``
+    (good or bad), ``regel`` or none of them; and the entries without some of these, as a
+    rule before this one would have seen them."""
+    entries, options = _plain_books()
+    added = []
+    for number in range(draw(st.integers(0, 8))):
+        meta = new_metadata("<property>", 1000 + number)
+        if draw(st.booleans()):
+            meta[MEMBER_KEY] = draw(st.sampled_from([name for name, _, _ in DALARNA] + [5]))
+            meta[FEE_YEAR_KEY] = draw(st.sampled_from([Decimal(2021), Decimal(2022), "2022", True]))
+        if draw(st.booleans()):
+            meta[RULE_KEY] = draw(st.sampled_from(["medlemsavgift", "periodisering"]))
+        amount = Decimal(draw(st.sampled_from([24295, 25000, 1])))
+        added.append(Transaction(meta, datetime.date(2022, draw(st.integers(1, 12)), 15), "*", "x", "Medlemsavgift", frozenset(),
+                                 frozenset(), [Posting("Assets:1510-Kundfordringar", Amount(amount, "SEK"), None, None, None, None),
+                                               Posting("Income:3994-Medlemsavgifter", Amount(-amount, "SEK"), None, None, None, None)]))
+    books = sorted([*entries, *added], key=entry_sortkey)
+    later = {id(entry) for entry in added[: draw(st.integers(0, len(added)))]}
+    earlier = [entry for entry in books if id(entry) not in later]
+    return books, earlier, options
+
+
+@settings(derandomize=True, max_examples=40, deadline=None)
+@given(books_with_invoices())
+def test_the_rules_line_finds_the_booked_invoices_a_walk_finds(books_and_earlier) -> None:
+    """Within the rules line the invoices come from the entry index (carried from what an
+    earlier rule saw); alone, from a walk over the entries: the same entries and errors."""
+    books, earlier, options = books_and_earlier
+    alone = book_membership_fees(books, options)
+    with shared_entry_indexes():
+        entry_index(earlier)
+        placed = placed_in_date_order(earlier, books)
+        carry_entry_index(earlier, placed.entries, placed.removed, placed.added)
+        in_line = book_membership_fees(placed.entries, options)
+    assert in_line == alone
