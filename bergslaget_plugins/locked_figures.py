@@ -33,19 +33,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from beancount.core.data import Directive
 
 from bergslaget_plugins.locking import UNLOCK_TYPE, FigureKey, LockError, LockState, YearRecord
 from bergslaget_plugins.money import format_kronor
-from bergslaget_plugins.statements import (
-    AnnualReport,
-    PostingTotals,
-    ReportError,
-    build_annual_report,
-    query_posting_totals,
-)
+
+if TYPE_CHECKING:
+    from bergslaget_plugins.statements import AnnualReport, PostingTotals
 
 _CORRECTION_HINT = (f'; bokför en rättelse i ett öppet år eller lås upp året synligt (custom "{UNLOCK_TYPE}" med skäl) '
                     "och lås det igen")
@@ -87,6 +83,9 @@ def _changes(record: YearRecord, current: Mapping[FigureKey, Decimal]) -> list[L
 
 def check_locked_figures(state: LockState, entries: Sequence[Directive], options: Mapping[str, Any]) -> list[LockError]:
     """The changed figures of every locked year's annual report (none computed without locked years)."""
+    # Imported here: a load of books without locked years (most loads) needs no report.
+    from bergslaget_plugins.statements import ReportError, build_annual_report, query_posting_totals
+
     errors: list[LockError] = []
     totals: PostingTotals | None = None
     for year in state.locked_years():
