@@ -56,14 +56,14 @@ year, one fewer (an unlock deleted) is an error. Locking again writes a new reco
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Posting, Transaction
@@ -71,6 +71,9 @@ from beancount.core.data import Custom, Directive, Posting, Transaction
 from bergslaget_plugins.entry_index import directives_of
 from bergslaget_plugins.generated import VERIFICATION_KEY
 from bergslaget_plugins.verification_numbers import is_verification, parse_verification
+
+if TYPE_CHECKING:
+    import json
 
 YEAR_RECORD_TYPE = "låst år"
 VERIFICATION_RECORD_TYPE = "låst verifikation"
@@ -135,8 +138,17 @@ def _canonical_posting(leg: Posting) -> dict[str, Any]:
     }
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-_dumps = _ENCODER.encode
+@functools.cache
+def _encoder() -> json.JSONEncoder:
+    # json is imported when a lock is read or written, not on every load (most have no lock).
+    import json
+
+    return json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _dumps(value: Any) -> str:
+    """``value`` as canonical JSON: sorted keys, no spaces, text as written (not escaped)."""
+    return _encoder().encode(value)
 
 
 def canonical_verification(entry: Transaction) -> str:
