@@ -18,7 +18,9 @@ lexer, ``lexer.l``):
 - Every metadata key is a KEY token (``[a-z][a-zA-Z0-9_-]+`` before a colon) right after
   the indentation that begins a line, or after ``pushmeta``. :data:`_KEY` finds every
   such word (and some that are not keys: in a string over several lines), so a file's
-  words are all the keys it gives, and perhaps more.
+  words are all the keys it gives, and perhaps more. The file is searched piece by piece
+  (:func:`read_facts`), each line whole in one piece: the words are those :data:`_KEY`
+  finds in the whole text.
 - ``options_map["include"]`` lists every file Beancount parsed (absolute paths, as in the
   entries' ``filename``). Text from elsewhere: ``load_string``'s text (``<string>``),
   encrypted files (parsed as text, not listed), the ``documents`` option (Document entries
@@ -46,11 +48,13 @@ another plugin before the plugin lines (their entries could carry anything), and
 system without ``/proc/self/stat`` (the process's start).
 
 What a file's text holds is read once per file and process (the key is the file's path,
-device, inode, size, mtime and ctime) and kept as two small facts, not as text.
+device, inode, size, mtime and ctime) and kept as two small facts, not as text; a file
+whose length is not the size it had before the read was changed while it was read.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
@@ -58,7 +62,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 from beancount.core import data
 from beancount.core.data import Directive, Transaction
@@ -74,16 +78,22 @@ _OURS = "bergslaget_plugins"
 _MARGIN_NS = 1_000_000_000
 #: The classes of Beancount's directives: an entry of another class is walked.
 DIRECTIVE_TYPES: frozenset[type] = frozenset(data.ALL_DIRECTIVES)
-#: Text of at most this many bytes is searched for all its keys in one go; in a larger file, after
-#: the keys of its first :data:`_SEED` bytes, for one key not seen yet at a time.
-_SMALL = 1 << 20
-_SEED = 1 << 16
+#: A file is read in pieces of this many bytes into one buffer (longer if a line is longer), and
+#: each piece's whole lines are searched while they are in the processor's cache: reading a large
+#: file whole costs a fresh allocation its size, and the searches a second trip through memory.
+_PIECE = 1 << 18
 _WORD = rb"([a-z][a-zA-Z0-9_-]*+):"
 #: An entry's metadata (the first field of every directive), and its file.
 _META = itemgetter(0)
 _FILENAME = itemgetter("filename")
+#: The transactions are looked at in blocks of this many (:func:`_transaction_origins`).
+_BLOCK = 1024
+#: The indentation that begins a line, and the same where the text has no tab.
+_BLANKS = rb"[ \t]*+"
+_SPACES = rb" *+"
 #: A line's indentation and the key after it, or ``pushmeta`` and its key (see the module's documentation).
-_KEY = re.compile(rb"\n[ \t]*+(?=[a-z])(?:pushmeta[ \t\r]++)?" + _WORD)
+_KEY = re.compile(rb"\n" + _BLANKS + rb"(?=[a-z])(?:pushmeta[ \t\r]++)?" + _WORD)
+_LINE_BREAK = ord("\n")
 
 
 @dataclass(frozen=True)
@@ -135,40 +145,95 @@ UNCHANGED_BEFORE_NS: int | None = _trusted_before_ns()
 _FACTS: dict[tuple[str, int, int, int, int, int], FileFacts] = {}
 
 
+class _KeyFinder:
+    """The metadata keys of a text given in pieces of whole lines, each after a line break."""
+
+    def __init__(self) -> None:
+        self.keys: set[bytes] = set()
+        self._first_piece = True
+        #: :func:`_other_lines` for the keys found so far, by the indentation it allows.
+        self._other_lines: dict[bytes, re.Pattern[bytes]] = {}
+
+    def add_lines(self, text: bytearray, end: int) -> None:
+        """Find the keys of the lines that begin at the line breaks of ``text[:end]``; ``end`` is
+        a line break or the end of the text, so no line is cut off."""
+        if self._first_piece:
+            # Every key of the first piece (all of a small file) in one go. Most lines of a large
+            # file repeat a few keys: in the other pieces only the lines that begin with another
+            # lowercase word are looked at (a new key, pushmeta, option, a line of a long string).
+            self.keys.update(_KEY.findall(text, 0, end))
+            self._first_piece = False
+            return
+        # Without a tab the indentation is spaces, which the search steps over faster.
+        indentation = _SPACES if text.find(b"\t", 0, end) < 0 else _BLANKS
+        position = 0
+        while found := self._lines_with_other_words(indentation).search(text, position, end):
+            key = _KEY.match(text, found.start(), end)
+            if key is not None and key[1] not in self.keys:
+                self.keys.add(key[1])
+                self._other_lines.clear()
+            position = found.end()
+
+    def _lines_with_other_words(self, indentation: bytes) -> re.Pattern[bytes]:
+        pattern = self._other_lines.get(indentation)
+        if pattern is None:
+            pattern = self._other_lines[indentation] = _other_lines(frozenset(self.keys), indentation)
+        return pattern
+
+
+class _Readable(Protocol):
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+
+def read_facts(file: _Readable, size: int) -> FileFacts | None:
+    """What the text read from ``file`` holds, or None if it is not ``size`` bytes long.
+
+    The text is read piece by piece into one buffer that begins with a line break (before
+    the first line, as before every other): each piece's whole lines are searched, the
+    beginning of a line that goes on in the next piece is kept for it.
+    """
+    buffer = bytearray(_PIECE)
+    buffer[0] = _LINE_BREAK
+    held = 1  # the bytes of the buffer in use: whole lines, then the beginning of one
+    read_so_far = 0
+    has_markup = False
+    finder = _KeyFinder()
+    while True:
+        if held == len(buffer):  # a line longer than the buffer
+            buffer.extend(bytes(len(buffer)))
+        with memoryview(buffer) as whole, whole[held:] as free:
+            count = file.readinto(free)
+        if not count:
+            break
+        read_so_far += count
+        if read_so_far > size:
+            return None
+        end = held + count
+        has_markup = has_markup or buffer.find(b"<", held, end) >= 0
+        last_break = buffer.rfind(b"\n", 0, end)
+        if last_break > 0:
+            finder.add_lines(buffer, last_break)
+            buffer[: end - last_break] = buffer[last_break:end]
+            held = end - last_break
+        else:
+            held = end
+    if read_so_far != size:
+        return None
+    finder.add_lines(buffer, held)
+    return FileFacts(has_markup, frozenset(key.decode("ascii") for key in finder.keys))
+
+
 def metadata_keys(text: bytes) -> frozenset[str]:
     """Every word of ``text`` that Beancount can read as a metadata key (see the module's documentation)."""
-    end_of_first_line = text.find(b"\n")
-    # The first line has no newline before it.
-    keys = set(_KEY.findall(b"\n" + (text if end_of_first_line < 0 else text[:end_of_first_line])))
-    if len(text) <= _SMALL:
-        keys.update(_KEY.findall(text))
-    else:
-        # Most lines of a large file repeat a few keys: look only at the lines that begin
-        # with another lowercase word (a new key, pushmeta, option, a line of a long string).
-        keys.update(_KEY.findall(text, 0, _SEED))
-        candidates = _other_lines(frozenset(keys))
-        position = 0
-        while found := candidates.search(text, position):
-            key = _KEY.match(text, found.start())
-            if key is not None and key[1] not in keys:
-                keys.add(key[1])
-                candidates = _other_lines(frozenset(keys))
-            position = found.end()
-    return frozenset(key.decode("ascii") for key in keys)
+    facts = read_facts(io.BytesIO(text), len(text))
+    return frozenset() if facts is None else facts.metadata_keys  # never None: the text is all there
 
 
-def _other_lines(seen: frozenset[bytes]) -> re.Pattern[bytes]:
-    """The beginnings of the lines whose first word (after the indentation) is lowercase and
-    not one of the keys ``seen`` followed by its colon: a lookup by the word's first letter."""
-    rests: dict[int, list[bytes]] = {}
-    for key in seen:
-        rests.setdefault(key[0], []).append(key[1:])
-    branches = [bytes([first]) + b"(?!(?:" + b"|".join(re.escape(rest) for rest in sorted(after)) + b"):)"
-                for first, after in sorted(rests.items())]
-    others = bytes(letter for letter in range(ord("a"), ord("z") + 1) if letter not in rests)
-    if others:
-        branches.append(b"[" + others + b"]")
-    return re.compile(rb"\n[ \t]*+(?:" + b"|".join(branches) + b")")
+def _other_lines(seen: frozenset[bytes], indentation: bytes) -> re.Pattern[bytes]:
+    """The beginnings of the lines whose first word (after ``indentation``) is lowercase and
+    not one of the keys ``seen`` followed by its colon."""
+    known = b"|".join(re.escape(key) for key in sorted(seen))
+    return re.compile(rb"\n" + indentation + rb"(?=[a-z])" + (rb"(?!(?:" + known + rb"):)" if seen else b""))
 
 
 def _version(path: str) -> tuple[str, int, int, int, int, int] | None:
@@ -188,13 +253,13 @@ def file_facts(path: str, unchanged_before_ns: int) -> FileFacts | None:
     facts = _FACTS.get(version)
     if facts is None:
         try:
-            with open(path, "rb") as file:
-                text = file.read()
+            with open(path, "rb", buffering=0) as file:
+                facts = read_facts(file, version[3])
         except OSError:
             return None
-        if _version(path) != version or len(text) != version[3]:
+        if facts is None or _version(path) != version:
             return None  # changed while being read
-        facts = _FACTS[version] = FileFacts(b"<" in text, metadata_keys(text))
+        _FACTS[version] = facts
     return facts
 
 
@@ -227,17 +292,23 @@ def read_book_sources(
 
 @dataclass(frozen=True)
 class _TransactionOrigins:
-    """Where the transactions of a list come from: each one's file, and those our rules made."""
+    """Where the transactions of a list come from: their files, and those our rules made."""
 
-    filenames: list[Any]
+    filenames: frozenset[Any]
     generated: list[Transaction]
 
 
 def _transaction_origins(transactions: Sequence[Transaction]) -> _TransactionOrigins:
-    """One look at each transaction, in C loops (``map``, ``compress``), not a Python loop."""
-    metas = list(map(_META, transactions))
-    return _TransactionOrigins(
-        list(map(_FILENAME, metas)), list(compress(transactions, map(dict.__contains__, metas, repeat(RULE_KEY)))))
+    """One look at each transaction, in C loops (``map``, ``compress``), not a Python loop; block
+    by block, so that the second look in a transaction's metadata finds it in the processor's cache."""
+    filenames: set[Any] = set()
+    generated: list[Transaction] = []
+    for start in range(0, len(transactions), _BLOCK):
+        block = transactions[start:start + _BLOCK]
+        metas = list(map(_META, block))
+        filenames.update(map(_FILENAME, metas))
+        generated.extend(compress(block, map(dict.__contains__, metas, repeat(RULE_KEY))))
+    return _TransactionOrigins(frozenset(filenames), generated)
 
 
 def _is_from_elsewhere(entry: Directive, files: frozenset[str], kinds: frozenset[type]) -> bool:
@@ -263,11 +334,11 @@ def entries_from_elsewhere(
     try:
         origins = derived_from_transactions(entries, _transaction_origins, _transaction_origins)
         found: dict[int, Directive] = {id(entry): entry for entry in origins.generated}
-        elsewhere = set(origins.filenames) - files
+        elsewhere = origins.filenames - files
         if elsewhere:
             transactions = transactions_of(entries)
-            found.update((id(entry), entry)
-                         for entry in compress(transactions, map(elsewhere.__contains__, origins.filenames)))
+            found.update((id(entry), entry) for entry in compress(
+                transactions, map(elsewhere.__contains__, map(_FILENAME, map(_META, transactions)))))
         found.update((id(entry), entry) for entry in directives_of(entries) if _is_from_elsewhere(entry, files, kinds))
     except (TypeError, KeyError):
         return None

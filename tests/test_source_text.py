@@ -9,7 +9,9 @@ tests check that the text was used where it should be.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import io
 import json
 import os
 import subprocess
@@ -320,6 +322,42 @@ def test_the_text_gives_the_errors_of_the_walk(tmp_path_factory, monkeypatch, ma
     load_both(main, monkeypatch)
 
 
+ENTRY_KINDS = st.sampled_from(["parsed", "generated", "elsewhere", "generated elsewhere", "note", "document", "custom"])
+
+
+def _entry(kind: str, lineno: int, main: str) -> data.Directive:
+    meta = {"filename": "<plugin>" if "elsewhere" in kind else main, "lineno": lineno}
+    if "generated" in kind:
+        meta["regel"] = "prov"
+    day = datetime.date(2021, 1, 1)
+    if kind == "note":
+        return data.Note(meta, day, "Assets:A", "x", None, None)
+    if kind == "document":
+        return data.Document(meta, day, "Assets:A", "/x.pdf", None, None)
+    if kind == "custom":
+        return data.Custom(meta, day, "x", [])
+    return data.Transaction(meta, day, "*", None, "x", frozenset(), frozenset(), [])
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(kinds=st.lists(ENTRY_KINDS, max_size=40), block=st.integers(1, 9), shared=st.booleans())
+def test_the_entries_from_elsewhere_are_those_a_walk_finds(kinds, block, shared):
+    """The transactions are looked at block by block, in C loops: the same entries as a walk over
+    every entry by the definition (elsewhere's file, our rules' mark, a kind to look at)."""
+    from bergslaget_plugins.entry_index import shared_entry_indexes
+    from bergslaget_plugins.generated import RULE_KEY
+
+    main = "/böcker/main.beancount"
+    entries = [_entry(kind, lineno, main) for lineno, kind in enumerate(kinds)]
+    looked_at = frozenset({data.Document})
+    expected = {id(entry) for entry in entries
+                if type(entry) in looked_at or entry.meta["filename"] != main or RULE_KEY in entry.meta}
+    with pytest.MonkeyPatch.context() as patch, shared_entry_indexes() if shared else contextlib.nullcontext():
+        patch.setattr(source_text, "_BLOCK", block)
+        found = source_text.entries_from_elsewhere(entries, frozenset({main}), looked_at)
+    assert found is not None and sorted(map(id, found)) == sorted(expected)
+
+
 def test_the_repository_books_on_the_rules_line_give_the_errors_of_the_walk(tmp_path, monkeypatch):
     """The rules line (the shared entry index, generated entries): the same errors both ways, for clean
     books and for books with markup and a misspelled key in one file."""
@@ -340,16 +378,77 @@ def test_the_repository_books_on_the_rules_line_give_the_errors_of_the_walk(tmp_
 
 LINES = st.sampled_from(["2021-01-01 * \"x\"", "  ver: \"A1\"", "    motpart: \"B\"", "  Assets:A  1 SEK", "\tverb: 1",
                          "  motpart :x", "pushmeta perod: 1", "  pushmeta  motpar:2", "  ve:1", "  v: 1", "", "  ;kommentar: 1",
-                         "  and a line of a string", "  mot-part_2: 1", "option \"title\" \"x\"", "  Ver: 1", "\r"])
+                         "  and a line of a string", "  mot-part_2: 1", "option \"title\" \"x\"", "  Ver: 1", "\r", "ver:1",
+                         "  ver:x:", "  ver-x:", "pushmeta\r\tx:", " \t zz9: 1\r", "  verb:", "  åäö: 1", "  a<b: 1",
+                         "  " + "x" * 40 + ": 1", "\t\tperiod: 2"])
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None)
-@given(lines=st.lists(LINES, max_size=40))
-def test_the_keys_of_a_large_file_are_those_of_a_small_one(lines):
-    """A large file is searched line by line for keys not yet seen; a small one all at once: the same keys."""
-    text = "\n".join(lines).encode()
-    expected = source_text.metadata_keys(text)
+def _keys_of_the_whole_text(text: bytes) -> frozenset[str]:
+    """What :func:`source_text.metadata_keys` finds piece by piece, found in the whole text at once."""
+    return frozenset(key.decode("ascii") for key in source_text._KEY.findall(b"\n" + text))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(lines=st.lists(LINES, max_size=60), line_break=st.sampled_from(["\n", "\r\n"]), piece=st.integers(1, 80))
+def test_the_keys_found_piece_by_piece_are_those_of_the_whole_text(lines, line_break, piece):
+    """A file is read and searched in pieces: after the first piece only the lines that may hold a
+    key not seen yet, with a faster search where a piece has no tab: the same keys and ``<`` as
+    the whole text searched at once, wherever the pieces end (in a line, a key, a line break)."""
+    text = line_break.join(lines).encode()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(source_text, "_SMALL", 0)
-        patch.setattr(source_text, "_SEED", 8)
-        assert source_text.metadata_keys(text) == expected
+        patch.setattr(source_text, "_PIECE", piece)
+        facts = source_text.read_facts(io.BytesIO(text), len(text))
+    assert facts is not None
+    assert facts.metadata_keys == _keys_of_the_whole_text(text)
+    assert facts.has_markup == (b"<" in text)
+
+
+def test_a_text_of_another_length_than_the_files_gives_no_facts():
+    """A file that grew or shrank since its size was read (changed while it is read) is not trusted."""
+    text = b"2021-01-01 open Assets:A\n  namn: 1\n"
+    assert source_text.read_facts(io.BytesIO(text), len(text)) is not None
+    assert source_text.read_facts(io.BytesIO(text), len(text) - 1) is None
+    assert source_text.read_facts(io.BytesIO(text), len(text) + 1) is None
+
+
+def test_markup_is_found_wherever_the_pieces_end(monkeypatch):
+    monkeypatch.setattr(source_text, "_PIECE", 1)
+    for piece in range(1, 12):
+        monkeypatch.setattr(source_text, "_PIECE", piece)
+        for place in range(24):
+            text = bytearray(b"  a: 1\n" * 4)
+            text[place] = ord("<")
+            facts = source_text.read_facts(io.BytesIO(bytes(text)), len(text))
+            assert facts is not None and facts.has_markup, (piece, place)
+
+
+class _EndlessFile:
+    """A file that never ends (a device, or one written to faster than it is read)."""
+
+    def __init__(self, refused_after: int) -> None:
+        self.given = 0
+        self.refused_after = refused_after
+
+    def readinto(self, buffer: memoryview) -> int:
+        assert self.given <= self.refused_after, "read on past the size the file had"
+        buffer[:] = b"\n" * len(buffer)
+        self.given += len(buffer)
+        return len(buffer)
+
+
+def test_a_file_that_does_not_end_is_read_no_further_than_its_size():
+    endless = _EndlessFile(refused_after=1000 + 2 * source_text._PIECE)
+    assert source_text.read_facts(endless, 1000) is None
+
+
+def test_keys_far_into_a_large_file_after_a_tab_and_a_long_line():
+    """Past the first piece: a key after a line longer than a piece, a key indented with a tab in a
+    piece of spaces only elsewhere, a pushed key, and ``<`` in the last piece."""
+    block = '2021-01-01 * "x"\n  ver: "A1"\n  Assets:A  1 SEK\n    motpart: "B"\n  Assets:B\n'
+    long_line = '2021-01-02 * "' + "y" * (3 * source_text._PIECE) + '"\n  langt: 1\n'
+    text = (block * 20000 + long_line + block * 100 + "\tmed-tab: 1\n" + block * 100 + "pushmeta puttad: 1\n"
+            + block * 10 + '2021-01-03 * "<b>"\n  sist: 1')
+    assert len(text) > 2 * (1 << 20)
+    facts = source_text.read_facts(io.BytesIO(text.encode()), len(text.encode()))
+    assert facts is not None and facts.has_markup
+    assert facts.metadata_keys == {"ver", "motpart", "langt", "med-tab", "puttad", "sist"}
