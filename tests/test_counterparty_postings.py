@@ -1,13 +1,23 @@
-"""The postings sorted out by counterparty once per list of transactions on the rules line
+"""The postings read by counterparty once per list of transactions on the rules line
 (counterparty_postings): the chart-of-accounts check and the counterparty check find there
 what each would find on a plugin line of its own, also when a rule between them changed a
-transaction."""
+transaction; and the one pass finds what a plain loop over the postings finds."""
 
 from __future__ import annotations
 
-from beancount import loader
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
 
-from bergslaget_plugins.counterparty_postings import counterparty_postings
+from beancount import loader
+from beancount.core.amount import Amount
+from beancount.core.data import Posting, Transaction
+from beancount.core.number import MISSING
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bergslaget_plugins.counterparty_postings import Key, Tally, WrongSign, counterparty_postings, signs_of
 from bergslaget_plugins.entry_index import shared_entry_indexes
 from ledgers import ledger_text
 
@@ -77,7 +87,7 @@ def test_within_the_scope_the_postings_are_sorted_out_once_per_list_of_transacti
         assert counterparty_postings(list(entries), needing) is not found  # another list, another index
         other = counterparty_postings(entries, frozenset())
         assert other is not found and other.unnamed == [] and other.named == found.named
-    assert [(entry.narration, name) for entry, _, name in found.named] == [
+    assert [(entry.narration, name) for entry, _, name in zip(*found.named)] == [
         ("Faktura 1", "Firma <AB>"), ("Faktura 2", "Firma <AB>"), ("Betalning", "Banken"), ("Betalning", "firma ‹ab›"),
         ("Betalning utan motpart", "banken")]
     assert [(entry.narration, posting.account) for entry, posting in found.unnamed] == [
@@ -120,3 +130,104 @@ def test_a_wrong_sign_is_reported_once_per_last_posting_across_years_without_pos
     # Entries out of date order (no plugin gets them so) give the same errors.
     _, found_reversed = check_counterparties(entries[::-1], options)
     assert [(error.message, error.entry) for error in found_reversed] == [(error.message, error.entry) for error in found]
+
+
+# The plain loops the one pass must agree with: first sort the postings out, then tally the
+# named ones, posting by posting.
+
+NamedPosting = tuple[Transaction, Posting, str]
+
+
+def sorted_out_one_by_one(transactions: Iterable[Transaction], needing: frozenset[str]
+                          ) -> tuple[list[NamedPosting], list[tuple[Transaction, Posting]]]:
+    named: list[NamedPosting] = []
+    unnamed: list[tuple[Transaction, Posting]] = []
+    for entry in transactions:
+        for posting in entry.postings:
+            name = posting.meta.get("motpart") if posting.meta else None
+            if isinstance(name, str) and name.strip():
+                named.append((entry, posting, name))
+            elif posting.account in needing:
+                unnamed.append((entry, posting))
+    return named, unnamed
+
+
+def tally_one_by_one(postings: Sequence[NamedPosting], signs: Mapping[str, int]) -> Tally:
+    uses: dict[Key, int] = {}
+    balances: dict[Key, Decimal] = {}  # in the order of the first amount
+    last: dict[Key, int] = {}
+    wrong_signs: list[WrongSign] = []
+    year_end: datetime.date | None = None
+    dates: list[datetime.date] = []
+
+    def close(year_end: datetime.date) -> None:
+        wrong_signs.extend(WrongSign(year_end, key, balance, last[key]) for key, balance in balances.items()
+                           if balance * signs[key[0]] < 0)
+
+    for place, (entry, posting, name) in enumerate(postings):
+        key = (posting.account, name)
+        uses[key] = uses.get(key, 0) + 1
+        if posting.account not in signs or posting.units is None or not isinstance(posting.units.number, Decimal):
+            continue
+        if year_end is None:
+            year_end = datetime.date(entry.date.year, 12, 31)
+        while entry.date > year_end:
+            close(year_end)
+            year_end = datetime.date(year_end.year + 1, 12, 31)
+        dates.append(entry.date)
+        balances[key] = balances.get(key, Decimal(0)) + posting.units.number
+        last[key] = place
+    if year_end is not None:
+        close(year_end)
+    return Tally(uses, wrong_signs if dates == sorted(dates) else None)
+
+
+SIGNED = ("Liabilities:2440-Leverantörsskulder", "Assets:1510-Kundfordringar")
+NEEDING = frozenset({*SIGNED, "Income:3010-Försäljning"})  # a note account without a sign
+ACCOUNTS = (*sorted(NEEDING), "Assets:1930-Företagskonto")
+# Spellings of two counterparties, and what is not a counterparty: blank, not a text, none.
+NAMES: tuple[Any, ...] = ("Firma AB", "firma ab", "Firma  AB", "Kund", "  ", "", Decimal(1), True, None)
+
+
+@st.composite
+def postings(draw: st.DrawFn, lineno: int) -> Posting:
+    units: Amount | None = draw(st.sampled_from((
+        None, Amount._make((MISSING, "SEK")), Amount._make((5, "SEK")),  # no number; a number that is no Decimal
+        *[Amount(Decimal(number), "SEK") for number in (-300, -40, -7, 0, 7, 40, 300)] * 3)))
+    meta: dict[str, Any] | None = None
+    if draw(st.integers(0, 9)):  # else generated, without metadata
+        meta = {"filename": "books.beancount", "lineno": lineno}
+        name = draw(st.sampled_from(NAMES))
+        if name is not None:
+            meta["motpart"] = name
+    return Posting(draw(st.sampled_from(ACCOUNTS)), units, None, None, None, meta)
+
+
+@st.composite
+def transactions(draw: st.DrawFn) -> list[Transaction]:
+    """Transactions over up to six years, with years without postings between them, in date
+    order unless drawn otherwise."""
+    found = []
+    for lineno in range(draw(st.integers(0, 25))):
+        date = datetime.date(2019, 1, 1) + datetime.timedelta(days=draw(st.integers(0, 6 * 365)))
+        found.append(Transaction({"filename": "books.beancount", "lineno": lineno}, date, "*", None, "t", frozenset(),
+                                 frozenset(), [draw(postings(lineno)) for _ in range(draw(st.integers(1, 3)))]))
+    return found if draw(st.integers(0, 4)) == 0 else sorted(found, key=lambda entry: entry.date)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(transactions())
+def test_the_one_pass_finds_what_plain_loops_find(entries: list[Transaction]) -> None:
+    named, unnamed = sorted_out_one_by_one(entries, NEEDING)
+    found = counterparty_postings(entries, NEEDING)
+    assert list(zip(*found.named)) == named
+    assert found.unnamed == unnamed
+    expected = tally_one_by_one(named, signs_of(NEEDING))
+    assert found.tally == expected
+    assert list(found.tally.uses) == list(expected.uses)  # in the order they first occur
+    # Read in date order (what the counterparty check does with entries out of date order):
+    # the named postings sorted by date, stable, and their tally.
+    in_date_order = counterparty_postings(sorted(entries, key=lambda entry: entry.date), NEEDING)
+    named_in_date_order = sorted(named, key=lambda posting: posting[0].date)
+    assert list(zip(*in_date_order.named)) == named_in_date_order
+    assert in_date_order.tally == tally_one_by_one(named_in_date_order, signs_of(NEEDING))
