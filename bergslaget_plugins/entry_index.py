@@ -276,13 +276,33 @@ def inserted(kept: list[AnyEntry], added: Iterable[AnyEntry]) -> list[AnyEntry]:
     return kept
 
 
+def _inserted_as_in(entries: Sequence[Directive], kept: list[AnyEntry], added: Iterable[AnyEntry]) -> list[AnyEntry]:
+    """``kept`` (entries of the sorted ``entries``, in their order; changed in place) with each
+    of ``added`` put where it stands in ``entries``: by its sort key, and among entries with
+    the same key (files that share a date and a line number) by its place in ``entries``. A
+    copy a rule put in its original's place stays there, as Beancount's stable sort keeps it."""
+    for entry in added:
+        key = entry_sortkey(entry)
+        position = bisect.bisect_right(kept, key, key=entry_sortkey)
+        if position and entry_sortkey(kept[position - 1]) == key:
+            place = place_of(entries, entry)
+            first = bisect.bisect_left(kept, key, 0, position, key=entry_sortkey)
+            if place is not None:
+                # Before the first entry of the same key that comes after it in ``entries``.
+                position = next((index for index in range(first, position)
+                                 if (other := place_of(entries, kept[index])) is not None and other > place), position)
+        kept.insert(position, entry)
+    return kept
+
+
 def _on(account: str, transactions: Iterable[Transaction]) -> list[Transaction]:
     """The ``transactions`` with a posting on ``account``."""
     return [entry for entry in transactions if any(posting.account == account for posting in entry.postings)]
 
 
-def _changed(index: EntryIndex, removed: Sequence[Directive], added: Sequence[Directive]) -> EntryIndex:
-    """``index`` without ``removed`` and with ``added``, sharing what did not change."""
+def _changed(index: EntryIndex, entries: Sequence[Directive], removed: Sequence[Directive],
+             added: Sequence[Directive]) -> EntryIndex:
+    """``index`` without ``removed`` and with ``added``: the index of ``entries``, sharing what did not change."""
     removed_transactions = [entry for entry in removed if type(entry) is Transaction]
     added_transactions = [entry for entry in added if type(entry) is Transaction]
     touched = {posting.account for entry in (*removed_transactions, *added_transactions) for posting in entry.postings}
@@ -290,24 +310,24 @@ def _changed(index: EntryIndex, removed: Sequence[Directive], added: Sequence[Di
     for account in touched:
         # Only the account's own removed transactions are looked for in its list: another is
         # not there, and looking for it would end in a walk over the whole list (place_of).
-        on_account = inserted(_without(by_account.get(account, ()), _on(account, removed_transactions)),
-                              _on(account, added_transactions))
+        on_account = _inserted_as_in(entries, _without(by_account.get(account, ()), _on(account, removed_transactions)),
+                                     _on(account, added_transactions))
         if on_account:
             by_account[account] = on_account
         else:
             by_account.pop(account, None)
     transactions = index.transactions
     if removed_transactions or added_transactions:
-        transactions = inserted(_without(transactions, removed_transactions), added_transactions)
+        transactions = _inserted_as_in(entries, _without(transactions, removed_transactions), added_transactions)
     with_rare_keys = index.with_rare_keys
     removed_with_rare_keys = [entry for entry in removed_transactions if _has_rare_key(entry)]
     added_with_rare_keys = [entry for entry in added_transactions if _has_rare_key(entry)]
     if removed_with_rare_keys or added_with_rare_keys:
-        with_rare_keys = inserted(_without(with_rare_keys, removed_with_rare_keys), added_with_rare_keys)
+        with_rare_keys = _inserted_as_in(entries, _without(with_rare_keys, removed_with_rare_keys), added_with_rare_keys)
     directives = index.directives
     if len(removed_transactions) < len(removed) or len(added_transactions) < len(added):
-        directives = inserted(_without(directives, [entry for entry in removed if type(entry) is not Transaction]),
-                              [entry for entry in added if type(entry) is not Transaction])
+        directives = _inserted_as_in(entries, _without(directives, [entry for entry in removed if type(entry) is not Transaction]),
+                                     [entry for entry in added if type(entry) is not Transaction])
     return EntryIndex(transactions, directives, by_account, with_rare_keys)
 
 
@@ -321,4 +341,4 @@ def carry_entry_index(
     known = _shared[-1].get(id(before))
     if known is None or known[0] is not before:
         return
-    _shared[-1][id(after)] = (after, _changed(known[1], removed, added))
+    _shared[-1][id(after)] = (after, _changed(known[1], after, removed, added))

@@ -11,7 +11,7 @@ os.environ.setdefault("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
 
 from beancount import loader
 from beancount.core.amount import Amount
-from beancount.core.data import Directive, Note, Posting, Transaction, new_metadata
+from beancount.core.data import Directive, Note, Posting, Transaction, entry_sortkey, new_metadata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,11 +64,12 @@ def assert_index_of(index: EntryIndex, entries: list[Directive]) -> None:
         id(entry) for entry in entries if isinstance(entry, Transaction) and set(RARE_META_KEYS) & set(entry.meta)]
 
 
-def transaction(day: int, accounts: tuple[str, ...], lineno: int, text: str = "t", keys: tuple[str, ...] = ()) -> Transaction:
+def transaction(day: int, accounts: tuple[str, ...], lineno: int, text: str = "t", keys: tuple[str, ...] = (),
+                filename: str = "books.beancount") -> Transaction:
     """A transaction with a posting on each of ``accounts`` (the first takes the balance) and metadata ``keys``."""
     postings = [Posting(account, Amount(Decimal(5 if number else 5 - 5 * len(accounts)), "SEK"), None, None, None, None)
                 for number, account in enumerate(accounts)]
-    meta = new_metadata("books.beancount", lineno, {key: "x" for key in keys})
+    meta = new_metadata(filename, lineno, {key: "x" for key in keys})
     return Transaction(meta, datetime.date(2022, 1, 1) + datetime.timedelta(days=day),
                        "*", None, text, frozenset(), frozenset(), postings)
 
@@ -112,17 +113,18 @@ def postings_accounts() -> st.SearchStrategy[tuple[str, ...]]:
 @st.composite
 def rule_results(draw: st.DrawFn) -> tuple[list[Directive], list[Directive]]:
     """Sorted entries, and a rule's result on them: some kept, some replaced by copies in
-    their places (with other metadata, perhaps), some added (appended or anywhere)."""
+    their places (with other metadata, perhaps), some added (appended or anywhere). Entries
+    of several files may share a date and a line number, and so the sort key."""
     count = draw(st.integers(0, 12))
     before: list[Directive] = []
-    for lineno in range(count):
-        day = draw(st.integers(0, 5))
+    for number in range(count):
+        day, lineno, filename = draw(st.integers(0, 5)), draw(st.integers(0, 3)), f"file{number}.beancount"
         if draw(st.booleans()):
-            before.append(transaction(day, draw(postings_accounts()), lineno, keys=draw(meta_keys())))
+            before.append(transaction(day, draw(postings_accounts()), lineno, keys=draw(meta_keys()), filename=filename))
         else:
-            before.append(Note(new_metadata("books.beancount", lineno), datetime.date(2022, 1, 1 + day), ACCOUNTS[0], "n",
+            before.append(Note(new_metadata(filename, lineno), datetime.date(2022, 1, 1 + day), ACCOUNTS[0], "n",
                                None, None))
-    before = sorted(before, key=lambda entry: (entry.date, entry.meta["lineno"]))
+    before = sorted(before, key=entry_sortkey)
     after: list[Directive] = []
     for entry in before:
         if isinstance(entry, Transaction) and draw(st.booleans()):
@@ -131,7 +133,8 @@ def rule_results(draw: st.DrawFn) -> tuple[list[Directive], list[Directive]]:
             after.append(entry._replace(narration="kopia", meta=meta))
         else:
             after.append(entry)
-    added = [transaction(draw(st.integers(0, 5)), draw(postings_accounts()), 100 + number, "ny", draw(meta_keys()))
+    added = [transaction(draw(st.integers(0, 5)), draw(postings_accounts()), draw(st.integers(0, 3)), "ny", draw(meta_keys()),
+                         f"new{number}.beancount")
              for number in range(draw(st.integers(0, 4)))]
     if draw(st.booleans()):
         after.extend(added)

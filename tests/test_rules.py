@@ -78,6 +78,26 @@ def test_books_with_errors_give_the_same_errors(tmp_path: Path):
     _same_load(main)
 
 
+def test_entries_of_two_files_on_one_date_and_line_keep_their_order_when_a_rule_replaces_one(tmp_path: Path):
+    """Beancount's sort key is (date, kind, line): entries of two files can share it. A copy a
+    rule puts in its original's place (the accruals' link) stays before the other file's entry
+    for the later rules too, so their errors come in the same order as with a line per rule."""
+    main = write_books(tmp_path, 200)
+    verification = '''; {name}
+
+2022-03-10 * "Fastighets AB Hushagen" "Hyra {name}"
+  ver: "{number}"
+{period}  Expenses:5010-Lokalhyra         3000 SEK
+  Assets:1510-Kundfordringar  -3000 SEK
+'''
+    (tmp_path / "x.beancount").write_text(verification.format(name="x", number="LF9001", period='  period: "2022-04/2022-06"\n'))
+    (tmp_path / "y.beancount").write_text(verification.format(name="y", number="LF9002", period=""))
+    main.write_text(main.read_text() + '\ninclude "x.beancount"\ninclude "y.beancount"\n')
+    _, errors, _ = loader.load_file(str(main))
+    assert [Path(error.source["filename"]).name for error in errors if "saknar motpart" in error.message] == ["x.beancount", "y.beancount"]
+    _same_load(main)
+
+
 def test_settings_reach_their_rule_and_unknown_rules_are_refused(tmp_path: Path):
     main = write_books(tmp_path, 200)
     text = main.read_text()
