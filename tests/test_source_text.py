@@ -340,9 +340,10 @@ def _entry(kind: str, lineno: int, main: str) -> data.Directive:
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
-@given(kinds=st.lists(ENTRY_KINDS, max_size=40), block=st.integers(1, 9), shared=st.booleans())
-def test_the_entries_from_elsewhere_are_those_a_walk_finds(kinds, block, shared):
-    """The transactions are looked at block by block, in C loops: the same entries as a walk over
+@given(kinds=st.lists(ENTRY_KINDS, max_size=40), shared=st.booleans())
+def test_the_entries_from_elsewhere_are_those_a_walk_finds(kinds, shared):
+    """The transactions' files are looked at in C loops and our rules' entries found in the entry
+    index (inside the rules line's shared scope and outside it): the same entries as a walk over
     every entry by the definition (elsewhere's file, our rules' mark, a kind to look at)."""
     from bergslaget_plugins.entry_index import shared_entry_indexes
     from bergslaget_plugins.generated import RULE_KEY
@@ -352,8 +353,7 @@ def test_the_entries_from_elsewhere_are_those_a_walk_finds(kinds, block, shared)
     looked_at = frozenset({data.Document})
     expected = {id(entry) for entry in entries
                 if type(entry) in looked_at or entry.meta["filename"] != main or RULE_KEY in entry.meta}
-    with pytest.MonkeyPatch.context() as patch, shared_entry_indexes() if shared else contextlib.nullcontext():
-        patch.setattr(source_text, "_BLOCK", block)
+    with shared_entry_indexes() if shared else contextlib.nullcontext():
         found = source_text.entries_from_elsewhere(entries, frozenset({main}), looked_at)
     assert found is not None and sorted(map(id, found)) == sorted(expected)
 
