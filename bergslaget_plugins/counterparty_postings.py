@@ -133,7 +133,7 @@ def _read(transactions: Sequence[Transaction], needing: frozenset[str]) -> Count
     named = NamedPostings([], [], [])
     unnamed: list[tuple[Transaction, Posting]] = []
     counterparties: dict[str, dict[str, _Counterparty]] = {}  # by account, then by name: quicker than by (account, name)
-    uses: list[tuple[Key, _Counterparty]] = []  # in the order they first occur
+    in_order_of_use: list[tuple[Key, _Counterparty]] = []  # in the order they first occur
     with_balance: list[tuple[Key, _Counterparty]] = []  # in the order of their first amount
     wrong_signs: list[WrongSign] = []
     in_date_order, place, year_end, previous = True, -1, datetime.date.min, datetime.date.min
@@ -165,7 +165,7 @@ def _read(transactions: Sequence[Transaction], needing: frozenset[str]) -> Count
             counterparty = by_name.get(name)
             if counterparty is None:  # whether its account has a sign is looked up once per counterparty
                 counterparty = by_name[name] = _Counterparty(account in signs)
-                uses.append(((account, name), counterparty))
+                in_order_of_use.append(((account, name), counterparty))
             counterparty.uses += 1
             # 3. On a note account with a sign, add its amount, closing the years before it.
             if not counterparty.signed:
@@ -185,8 +185,8 @@ def _read(transactions: Sequence[Transaction], needing: frozenset[str]) -> Count
             counterparty.last = place
     if with_balance:
         wrong_signs.extend(_wrong_signs(year_end, with_balance, signs))
-    tally = Tally({key: counterparty.uses for key, counterparty in uses}, wrong_signs if in_date_order else None)
-    return CounterpartyPostings(named, unnamed, tally)
+    uses = {account_and_name: counterparty.uses for account_and_name, counterparty in in_order_of_use}
+    return CounterpartyPostings(named, unnamed, Tally(uses, wrong_signs if in_date_order else None))
 
 
 def _close_years_before(date: datetime.date, year_end: datetime.date, with_balance: Sequence[tuple[Key, _Counterparty]],
