@@ -32,7 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
-from operator import attrgetter, is_, is_not, itemgetter, le
+from operator import is_, is_not, itemgetter, le
 from typing import Any, NamedTuple
 
 from beancount.core import flags
@@ -48,6 +48,7 @@ __plugins__ = ("number_verifications",)
 _SERIES = "[A-ZÅÄÖ]{1,4}"
 _NUMBER = "[1-9][0-9]*"
 VERIFICATION_PATTERN = re.compile(rf"^(?P<series>{_SERIES})(?P<number>{_NUMBER})\Z")
+_SERIES_PATTERN = re.compile(_SERIES)
 #: Transactions that Beancount itself makes (pad, summarize) carry no verification.
 _AUTOMATIC_FLAGS = (flags.FLAG_PADDING, flags.FLAG_SUMMARIZE, flags.FLAG_TRANSFER, flags.FLAG_CONVERSIONS)
 
@@ -125,13 +126,15 @@ def _read_verifications(transactions: Sequence[Transaction], generated_series: f
     return _read_one_by_one(transactions if unnumbered is None else unnumbered, generated_series)
 
 
-#: Every id of a list joined by line breaks is one: series and number (:data:`VERIFICATION_PATTERN`).
-_IDS_ONE_PER_LINE = re.compile(rf"(?:{_SERIES}{_NUMBER}\n)*{_SERIES}{_NUMBER}")
 _DIGITS = b"0123456789"
 _META = itemgetter(0)
-_DATE = attrgetter("date")
-_FLAG = attrgetter("flag")
+_DATE = itemgetter(1)  # Transaction.date and .flag by place: quicker than by name
+_FLAG = itemgetter(2)
 _PLAIN_DICT = frozenset((dict,))
+#: Up to this many series of a year are counted one series at a time (:func:`_series_counts`).
+_FEW_SERIES = 12
+#: Up to this many transactions of a year without ``ver`` are taken out of its ids one by one (:func:`_year_ids`).
+_FEW_UNNUMBERED = 64
 
 
 def _unnumbered_if_regular(transactions: Sequence[Transaction], generated_series: frozenset[str]) -> list[Transaction] | None:
@@ -141,9 +144,10 @@ def _unnumbered_if_regular(transactions: Sequence[Transaction], generated_series
     None where that is not certain (the caller reads every transaction one by one).
 
     The common case of the books, in C loops over a hundred thousand transactions instead of
-    a regular expression and a few objects per id: the ids of each year joined by line
-    breaks match the pattern as a whole (as many lines as ids), are all different (a set),
-    and each series of the year has as many ids as its highest number (:func:`_above`).
+    a regular expression and a few objects per id: the ids of each year (:func:`_years`,
+    :func:`_year_ids`) are all different (a set), and joined by line breaks they are as
+    many lines as ids, each a series and a number no higher than the count of its series
+    (:func:`_runs_regularly`).
     """
     if not transactions:
         return None
@@ -159,12 +163,15 @@ def _unnumbered_if_regular(transactions: Sequence[Transaction], generated_series
         return None
     if years is None:
         return None
+    unnumbered: list[Transaction] = []
     for start, end in years:
-        year_ids = ids[start:end]
-        year_ids = list(compress(year_ids, map(is_not, year_ids, repeat(None))))
-        if year_ids and not _runs_regularly(year_ids, generated_series):
+        year = _year_ids(ids, start, end, transactions, unnumbered)
+        if year is None:
             return None
-    return list(compress(transactions, map(is_, ids, repeat(None))))
+        year_ids, lines = year
+        if year_ids and not _runs_regularly(year_ids, lines, generated_series):
+            return None
+    return unnumbered
 
 
 def _years(dates: list[datetime.date]) -> list[tuple[int, int]] | None:
@@ -175,34 +182,86 @@ def _years(dates: list[datetime.date]) -> list[tuple[int, int]] | None:
             for year in range(dates[0].year, dates[-1].year + 1)]
 
 
-def _runs_regularly(ids: list[Any], generated_series: frozenset[str]) -> bool:
-    """True if ``ids`` (of one year) are all different ids, none of a generated series, and
-    each series has the numbers 1 up to its count."""
+def _year_ids(ids: list[Any], start: int, end: int, transactions: Sequence[Transaction],
+              unnumbered: list[Transaction]) -> tuple[list[str], str] | None:
+    """The ids of ``ids[start:end]`` that are not None, and those joined by line breaks; the
+    transactions of the None ones are added to ``unnumbered``. None if an id is not a string."""
+    year_ids = ids[start:end]
     try:
-        lines = "\n".join(ids)
-    except TypeError:  # an id that is not a string
-        return False
-    if lines.count("\n") != len(ids) - 1 or not _IDS_ONE_PER_LINE.fullmatch(lines) or len(set(ids)) != len(ids):
-        return False
-    # The series of each id: its letters (bytes: the lines without their digits, split).
-    counts = {series.decode(): count
-              for series, count in Counter(lines.encode().translate(None, _DIGITS).split(b"\n")).items()}
-    if not generated_series.isdisjoint(counts):
-        return False
-    # n different numbers of a series, none above n: the numbers 1 up to n.
-    return _above(counts).search(f"\n{lines}\n") is None
+        return year_ids, "\n".join(year_ids)
+    except TypeError:  # None (no ``ver``) or an id that is not a string: the Nones are taken out
+        pass
+    places = list(compress(range(start, end), map(is_, year_ids, repeat(None))))
+    unnumbered += map(transactions.__getitem__, places)
+    if len(places) > _FEW_UNNUMBERED:  # many: one pass over the year's ids
+        year_ids = list(compress(year_ids, map(is_not, year_ids, repeat(None))))
+    else:  # few: the ids between them copied a run at a time
+        year_ids = []
+        for before, after in zip([start - 1, *places], [*places, end], strict=True):
+            year_ids += ids[before + 1:after]
+    try:
+        return year_ids, "\n".join(year_ids)
+    except TypeError:
+        return None
 
 
-def _above(counts: dict[str, int]) -> re.Pattern[str]:
-    """An id between two line breaks whose number is above the count of its series: more digits,
-    or as many and larger at the first digit that differs."""
+def _runs_regularly(ids: list[str], lines: str, generated_series: frozenset[str]) -> bool:
+    """True if ``ids`` (of one year; ``lines`` joins them by line breaks) are all different ids,
+    none of a generated series, and each series has the numbers 1 up to its count: n different
+    numbers of a series, none above n."""
+    if lines.count("\n") != len(ids) - 1 or len(set(ids)) != len(ids):
+        return False
+    counts = _series_counts(lines)
+    if counts is None or not generated_series.isdisjoint(counts):
+        return False
+    return _up_to_counts(counts).fullmatch(f"{lines}\n") is not None
+
+
+def _series_counts(lines: str) -> dict[str, int] | None:
+    """How many lines there are of each series: the letters of each line (the line without its
+    ASCII digits); None if those of a line are not a series (the line is no id)."""
+    try:
+        letters = lines.encode().translate(None, _DIGITS)
+    except UnicodeEncodeError:  # a lone surrogate: no id
+        return None
+    counts: dict[str, int] = {}
+    # Each line between line breaks of its own ("\nA\n\nLF\n\nA\n"): while there are few
+    # series, the lines of the first one left are counted and taken out at once.
+    rest = b"\n%s\n" % letters.replace(b"\n", b"\n\n")
+    for _ in range(_FEW_SERIES):
+        if not rest:
+            return counts
+        line = rest[:rest.index(b"\n", 1) + 1]
+        series = line[1:-1].decode()
+        if not _SERIES_PATTERN.fullmatch(series):
+            return None
+        counts[series] = rest.count(line)
+        rest = rest.replace(line, b"")
+    for letters_of_line, count in Counter(rest[1:-1].split(b"\n\n")).items():  # many series: line by line
+        series = letters_of_line.decode()
+        if not _SERIES_PATTERN.fullmatch(series):
+            return None
+        counts[series] = count
+    return counts
+
+
+def _up_to_counts(counts: dict[str, int]) -> re.Pattern[str]:
+    """Lines, each ended by a line break, each an id of a series of ``counts`` whose number
+    (:data:`_NUMBER`: no leading zero) is at most the count of its series: as many digits and
+    smaller at the first digit that differs, or the count itself, or fewer digits (in this
+    order: most numbers have as many digits as the count). For 12 of series A:
+    ``(?:A(?:1[0-1][0-9]{0}|12|[1-9][0-9]{0,0})\\n)*``.
+    """
     alternatives = []
     for series, count in counts.items():
         digits = str(count)
-        larger = [f"{digits[:place]}[{int(digit) + 1}-9][0-9]{{{len(digits) - place - 1}}}"
-                  for place, digit in enumerate(digits) if digit != "9"]
-        alternatives.append(f"{series}(?:[1-9][0-9]{{{len(digits)},}}{''.join('|' + pattern for pattern in larger)})")
-    return re.compile(f"\n(?:{'|'.join(alternatives)})\n")
+        numbers = [f"{digits[:place]}[{1 if place == 0 else 0}-{int(digit) - 1}][0-9]{{{len(digits) - place - 1}}}"
+                   for place, digit in enumerate(digits) if int(digit) > (1 if place == 0 else 0)]
+        numbers.append(digits)
+        if len(digits) > 1:
+            numbers.append(f"[1-9][0-9]{{0,{len(digits) - 2}}}")
+        alternatives.append(f"{series}(?:{'|'.join(numbers)})\n")
+    return re.compile(f"(?:{'|'.join(alternatives)})*")
 
 
 #: Transactions of these flags are read one by one (Beancount's own: they carry no verification).
