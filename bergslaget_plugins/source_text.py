@@ -60,14 +60,14 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from beancount.core import data
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.entry_index import derived_from_transactions, directives_of, transactions_of, transactions_with_key
+from bergslaget_plugins.entry_index import derived_from_transactions, directives_of, transactions_of
 from bergslaget_plugins.generated import RULE_KEY
 
 #: The one plugin Beancount itself runs before the plugin lines (``loader.PLUGINS_PRE``).
@@ -86,6 +86,8 @@ _WORD = rb"([a-z][a-zA-Z0-9_-]*+):"
 #: An entry's metadata (the first field of every directive), and its file.
 _META = itemgetter(0)
 _FILENAME = itemgetter("filename")
+#: The transactions are looked at in blocks of this many (:func:`_transaction_origins`).
+_BLOCK = 1024
 #: The indentation that begins a line, and the same where the text has no tab.
 _BLANKS = rb"[ \t]*+"
 _SPACES = rb" *+"
@@ -288,9 +290,26 @@ def read_book_sources(
     return BookSources({path: file_facts(path, unchanged_before_ns) for path in files})
 
 
-def _files_of(transactions: Sequence[Transaction]) -> frozenset[Any]:
-    """The files the transactions come from, in C loops (``map``), not a Python loop."""
-    return frozenset(map(_FILENAME, map(_META, transactions)))
+class _TransactionOrigins(NamedTuple):
+    """Where the transactions of a list come from: their files, and those our rules made."""
+
+    filenames: frozenset[Any]
+    generated: list[Transaction]
+
+
+def _transaction_origins(transactions: Sequence[Transaction]) -> _TransactionOrigins:
+    """One look at each transaction, in C loops (``map``, ``compress``), not a Python loop; block
+    by block, so that the second look in a transaction's metadata finds it in the processor's cache.
+    (The rules' mark is looked for here, not in the entry index's walk: few transactions carry it,
+    and the index asks only for keys that rules look for on every load.)"""
+    filenames: set[Any] = set()
+    generated: list[Transaction] = []
+    for start in range(0, len(transactions), _BLOCK):
+        block = transactions[start:start + _BLOCK]
+        metas = list(map(_META, block))
+        filenames.update(map(_FILENAME, metas))
+        generated.extend(compress(block, map(dict.__contains__, metas, repeat(RULE_KEY))))
+    return _TransactionOrigins(frozenset(filenames), generated)
 
 
 def _is_from_elsewhere(entry: Directive, files: frozenset[str], kinds: frozenset[type]) -> bool:
@@ -309,16 +328,15 @@ def entries_from_elsewhere(
     made (:data:`~bergslaget_plugins.generated.RULE_KEY`), entries of one of ``kinds``,
     and entries of a class that is not one of Beancount's directives. None if a
     transaction's metadata is not a mapping with a ``filename`` (the caller walks all
-    entries). The transactions our rules made are those the entry index lists by their mark
-    (``entry_index.transactions_with_key``); the transactions' files are looked at in a C
-    loop, once per list of transactions inside the rules line
-    (``entry_index.derived_from_transactions``: the markup and the spelling rule share the
-    look), and the transactions of a file not among ``files`` only if there is one; the few
-    other directives one by one.
+    entries). The transactions' files and the rules' mark are looked at in C loops, once per
+    list of transactions inside the rules line (``entry_index.derived_from_transactions``:
+    the markup and the spelling rule share the look), and the transactions of a file not
+    among ``files`` only if there is one; the few other directives one by one.
     """
     try:
-        found: dict[int, Directive] = {id(entry): entry for entry in transactions_with_key(entries, RULE_KEY)}
-        elsewhere = derived_from_transactions(entries, _files_of, _files_of) - files
+        origins = derived_from_transactions(entries, _transaction_origins, _transaction_origins)
+        found: dict[int, Directive] = {id(entry): entry for entry in origins.generated}
+        elsewhere = origins.filenames - files
         if elsewhere:
             transactions = transactions_of(entries)
             found.update((id(entry), entry) for entry in compress(
