@@ -141,8 +141,9 @@ def _build(entries: Iterable[Directive]) -> EntryIndex:
                     by_account[posting.account] = [entry]
         else:
             directives.append(entry)
-    # A transaction with two postings on one account is in its list twice, one after the other:
-    # keep it once (looked for in C, as it is rare, instead of for each posting).
+    # A transaction with two postings on one account went into its list twice, one after the
+    # other (so did one that stands twice in the entries with none on the account between):
+    # keep it once, as a look at each posting did. One look in C over each list costs less.
     for account, on_account in by_account.items():
         if any(map(operator.is_, on_account, itertools.islice(on_account, 1, None))):
             by_account[account] = [entry for entry, before in zip(on_account, [None, *on_account]) if entry is not before]
