@@ -122,7 +122,7 @@ from beancount.core.data import Directive, Posting, Transaction
 from beancount.parser import options
 
 from bergslaget_plugins.chart import COUNTERPARTY_KEY
-from bergslaget_plugins.entry_index import replaced, transactions_with_key
+from bergslaget_plugins.entry_index import appended, replaced, transactions_with_key
 from bergslaget_plugins.generated import (
     ACCRUAL_SERIES,
     RULE_KEY,
@@ -504,7 +504,7 @@ def periodise(
             generated.extend(plan.generated)
     if not generated:
         return entries, all_errors  # nothing booked: the same list, which the rules line need not place again
-    return replaced(entries, linked) + generated, all_errors
+    return appended(replaced(entries, linked), generated), all_errors
 
 
 __all__ = ["AccrualAccounts", "AccrualError", "AccrualSettings", "periodise"]

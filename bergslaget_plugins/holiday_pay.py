@@ -74,7 +74,7 @@ from typing import Any, NamedTuple
 from beancount.core.amount import Amount
 from beancount.core.data import Custom, Directive, Transaction
 
-from bergslaget_plugins.entry_index import directives_of, entry_index
+from bergslaget_plugins.entry_index import appended, directives_of, entry_index
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import YEAR_END_SERIES, generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, format_swedish, round_krona
@@ -294,7 +294,7 @@ def book_holiday_pay_liability(
     errors.extend(_year_ends_without_facts(entries, by_date, liability_postings))
     if not generated:
         return entries, errors  # nothing booked: the same list, which the rules line need not place again
-    return list(entries) + generated, errors
+    return appended(entries, generated), errors
 
 
 def _year_ends_without_facts(

@@ -65,7 +65,7 @@ from typing import Any, NamedTuple
 from beancount.core import flags
 from beancount.core.data import Directive, Transaction
 
-from bergslaget_plugins.entry_index import transactions_with_key
+from bergslaget_plugins.entry_index import appended, transactions_with_key
 from bergslaget_plugins.fees import FeeError, MemberFee, Register, compute_fees, invoice_date_of, read_register
 from bergslaget_plugins.generated import MEMBERSHIP_FEE_SERIES, generated_transaction, is_generated, posting
 from bergslaget_plugins.money import format_swedish
@@ -212,4 +212,4 @@ def book_membership_fees(
                 ))
     if not new_entries:
         return entries, errors_out  # nothing booked: the same list, which the rules line need not place again
-    return entries + new_entries, errors_out
+    return appended(entries, new_entries), errors_out

@@ -44,7 +44,7 @@ from typing import Any
 
 from beancount.core.data import Custom, Directive, Transaction
 
-from bergslaget_plugins.entry_index import entry_index
+from bergslaget_plugins.entry_index import appended, entry_index
 from bergslaget_plugins.fiscal import year_end_directives
 from bergslaget_plugins.generated import RULE_KEY, YEAR_END_SERIES, generated_transaction, posting
 from bergslaget_plugins.money import CURRENCY, format_kronor, round_krona
@@ -162,7 +162,7 @@ def book_special_payroll_tax(
             generated.append(entry)
     if not generated:
         return entries, errors  # nothing booked: the same list, which the rules line need not place again
-    return list(entries) + generated, errors
+    return appended(entries, generated), errors
 
 
 __all__ = ["PensionTaxSettings", "book_special_payroll_tax", "premiums_by_year"]

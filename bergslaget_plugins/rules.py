@@ -75,7 +75,7 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Directive, entry_sortkey, new_metadata
 
-from bergslaget_plugins.entry_index import carry_entry_index, inserted, shared_entry_indexes
+from bergslaget_plugins.entry_index import carry_entry_index, inserted, places_changed, shared_entry_indexes
 
 __plugins__ = ("apply_rules",)
 
@@ -133,18 +133,23 @@ class Placed(NamedTuple):
 
 
 def placed_in_date_order(before: Sequence[Directive], after: list[Directive]) -> Placed:
-    """:func:`in_date_order`, telling also what the rule removed and added."""
+    """:func:`in_date_order`, telling also what the rule removed and added.
+
+    Where the rule's copies stand is recorded when the rule built its result with
+    ``entry_index.replaced`` and ``entry_index.appended`` (:func:`~bergslaget_plugins.entry_index.places_changed`);
+    otherwise the two lists are compared entry by entry."""
     if after is before:  # a check: the entries as they were
         return Placed(after, [], [])
-    prefix = after[: len(before)]
     if len(after) >= len(before):
-        copied = list(itertools.compress(range(len(before)), map(operator.is_not, before, prefix)))
-        if all(entry_sortkey(prefix[index]) == entry_sortkey(before[index]) for index in copied):
+        copied = places_changed(before, after)
+        if copied is None:
+            copied = list(itertools.compress(range(len(before)), map(operator.is_not, before, after)))
+        if all(entry_sortkey(after[index]) == entry_sortkey(before[index]) for index in copied):
             # The rule kept every entry in its place (or a copy of it) and appended the new ones.
-            removed, copies, appended = [before[index] for index in copied], [prefix[index] for index in copied], after[len(before):]
+            removed, copies, appended = [before[index] for index in copied], [after[index] for index in copied], after[len(before):]
             if not appended:
                 return Placed(after, removed, copies)
-            return Placed(inserted(prefix, appended), removed, copies + appended)
+            return Placed(inserted(after[: len(before)], appended), removed, copies + appended)
     after_ids = set(map(id, after))
     removed = [entry for entry in before if id(entry) not in after_ids]
     known = set(map(id, before))
