@@ -82,7 +82,7 @@ from typing import Any, NamedTuple, TypeVar, cast
 from beancount.core.data import Directive, Transaction, entry_sortkey
 
 __all__ = ["RARE_META_KEYS", "EntryIndex", "appended", "carry_entry_index", "derived_from_transactions", "directives_of",
-           "entry_index", "inserted", "place_of", "places_changed", "replaced", "shared_entry_indexes", "transactions_of",
+           "entry_index", "handed_over", "inserted", "place_of", "places_changed", "replaced", "shared_entry_indexes", "transactions_of",
            "transactions_with_key"]
 
 AnyEntry = TypeVar("AnyEntry", bound=Directive)
@@ -316,6 +316,21 @@ def _record(made: list[AnyEntry], source: Sequence[AnyEntry], places: Iterable[i
         _made[-1][id(made)] = (made, _Made(source, tuple(sorted(set(places))), len(made)))
 
 
+def handed_over(made: list[AnyEntry]) -> list[AnyEntry]:
+    """``made`` (a list :func:`replaced` or :func:`appended` made, which the caller is given,
+    as the rules line is given a rule's result), forgotten by the scope's records and
+    indexes, so that the caller may change it in place: the rules line sorts it in place,
+    as Beancount sorts the list a plugin returns."""
+    if _made:
+        records = _made[-1]
+        for key in [key for key, (result, how) in records.items() if result is made or how.source is made]:
+            del records[key]
+        known = _shared[-1].get(id(made))
+        if known is not None and known[0] is made:
+            del _shared[-1][id(made)]
+    return made
+
+
 def places_changed(before: Sequence[Directive], after: Sequence[Directive]) -> list[int] | None:
     """The places of ``before``'s entries where ``after`` holds another entry (a copy), in
     order, if :func:`replaced` and :func:`appended` made ``after`` from ``before`` within
@@ -354,9 +369,20 @@ def _without(found: Sequence[AnyEntry], removed: Sequence[Directive]) -> list[An
 
 def inserted(kept: list[AnyEntry], added: Iterable[AnyEntry]) -> list[AnyEntry]:
     """``kept`` (sorted, changed in place) with each of ``added`` put in its place, after the
-    entries with the same sort key, as Beancount's stable sort would put it."""
-    for entry in sorted(added, key=entry_sortkey):
-        bisect.insort_right(kept, entry, key=entry_sortkey)
+    entries with the same sort key, as Beancount's stable sort would put it.
+
+    The added entries that go to one place go in together, the last place first (so that
+    the places found before stay right): the entries after a place move once for all of them
+    (a rule's entries of one date go to one place, and a move costs as much as a copy of the
+    list when the place is early in a hundred thousand entries)."""
+    ordered = sorted(added, key=entry_sortkey)
+    places = [bisect.bisect_right(kept, entry_sortkey(entry), key=entry_sortkey) for entry in ordered]
+    end = len(ordered)
+    while end:
+        place = places[end - 1]
+        start = bisect.bisect_left(places, place, 0, end)  # the places are in order, as the entries are
+        kept[place:place] = ordered[start:end]
+        end = start
     return kept
 
 

@@ -75,7 +75,7 @@ from typing import Any, NamedTuple
 
 from beancount.core.data import Directive, entry_sortkey, new_metadata
 
-from bergslaget_plugins.entry_index import carry_entry_index, inserted, places_changed, shared_entry_indexes
+from bergslaget_plugins.entry_index import carry_entry_index, handed_over, inserted, places_changed, shared_entry_indexes
 
 __plugins__ = ("apply_rules",)
 
@@ -137,19 +137,25 @@ def placed_in_date_order(before: Sequence[Directive], after: list[Directive]) ->
 
     Where the rule's copies stand is recorded when the rule built its result with
     ``entry_index.replaced`` and ``entry_index.appended`` (:func:`~bergslaget_plugins.entry_index.places_changed`);
-    otherwise the two lists are compared entry by entry."""
+    otherwise the two lists are compared entry by entry. A result the helpers made is the
+    rule's to hand over: its added entries are put in place in it (as Beancount sorts a
+    plugin's result in place), instead of in a copy."""
     if after is before:  # a check: the entries as they were
         return Placed(after, [], [])
     if len(after) >= len(before):
-        copied = places_changed(before, after)
-        if copied is None:
-            copied = list(itertools.compress(range(len(before)), map(operator.is_not, before, after)))
+        recorded = places_changed(before, after)
+        copied = recorded if recorded is not None else list(
+            itertools.compress(range(len(before)), map(operator.is_not, before, after)))
         if all(entry_sortkey(after[index]) == entry_sortkey(before[index]) for index in copied):
             # The rule kept every entry in its place (or a copy of it) and appended the new ones.
             removed, copies, appended = [before[index] for index in copied], [after[index] for index in copied], after[len(before):]
             if not appended:
                 return Placed(after, removed, copies)
-            return Placed(inserted(after[: len(before)], appended), removed, copies + appended)
+            if recorded is None:
+                return Placed(inserted(after[: len(before)], appended), removed, copies + appended)
+            kept = handed_over(after)
+            del kept[len(before):]
+            return Placed(inserted(kept, appended), removed, copies + appended)
     after_ids = set(map(id, after))
     removed = [entry for entry in before if id(entry) not in after_ids]
     known = set(map(id, before))

@@ -247,3 +247,26 @@ def test_an_entry_is_found_in_its_place_also_among_equal_keys_and_in_unsorted_en
     copy = alike[2]._replace(narration="kopia")
     assert replaced(entries, [(alike[2], copy)]) == [*entries[:3], copy, *entries[4:]]
     assert entries[3] is alike[2]  # the input is not changed
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2)), max_size=10),
+       st.lists(st.tuples(st.integers(0, 5), st.integers(0, 2)), max_size=8))
+def test_added_entries_go_in_where_one_by_one_insertion_puts_them(kept_keys: list[tuple[int, int]],
+                                                                  added_keys: list[tuple[int, int]]) -> None:
+    """inserted() puts the entries for one place in together: as putting each in after the
+    entries with its sort key (bisect.insort_right), in sort order, would (ties among the added
+    and the kept entries included)."""
+    import bisect
+
+    from bergslaget_plugins.entry_index import inserted
+
+    kept = sorted((transaction(day, ACCOUNTS[:2], lineno, filename=f"kept{number}")
+                   for number, (day, lineno) in enumerate(kept_keys)), key=entry_sortkey)
+    added = [transaction(day, ACCOUNTS[:2], lineno, "ny", filename=f"added{number}") for number, (day, lineno) in enumerate(added_keys)]
+    one_by_one: list[Directive] = list(kept)
+    for entry in sorted(added, key=entry_sortkey):
+        bisect.insort_right(one_by_one, entry, key=entry_sortkey)
+    together: list[Directive] = list(kept)
+    assert inserted(together, added) is together
+    assert [id(entry) for entry in together] == [id(entry) for entry in one_by_one]

@@ -18,7 +18,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from bergslaget_plugins import rules
-from bergslaget_plugins.entry_index import appended, places_changed, replaced, shared_entry_indexes
+from bergslaget_plugins.entry_index import appended, entry_index, places_changed, replaced, shared_entry_indexes
 from bergslaget_plugins.rules import Placed, placed_in_date_order
 
 
@@ -93,12 +93,13 @@ def test_the_record_places_a_result_exactly_as_the_comparison(data: st.DataObjec
         before, after = data.draw(built_results())  # the helpers record within the scope
         recorded = places_changed(before, after)
         assert recorded is not None
+        as_built = list(after)  # placing by the record may sort ``after`` in place
         by_record = placed_in_date_order(before, after)
-    assert places_changed(before, after) is None  # outside it nothing is recorded: a comparison
-    by_comparison = placed_in_date_order(before, after)
+    assert places_changed(before, as_built) is None  # outside it nothing is recorded: a comparison
+    by_comparison = placed_in_date_order(before, as_built)
     assert as_ids(by_record) == as_ids(by_comparison)
-    event(f"copies: {bool(recorded)}, appended: {len(after) > len(before)}, "
-          f"copies in their originals' places: {all(entry_sortkey(after[place]) == entry_sortkey(before[place]) for place in recorded)}")
+    event(f"copies: {bool(recorded)}, appended: {len(as_built) > len(before)}, "
+          f"copies in their originals' places: {all(entry_sortkey(as_built[place]) == entry_sortkey(before[place]) for place in recorded)}")
     keys = [entry_sortkey(entry) for entry in by_record.entries]
     assert keys == sorted(keys)
 
@@ -116,10 +117,30 @@ def test_a_list_made_another_way_is_placed_by_the_comparison() -> None:
         from_another_list = appended(list(before), [new])  # made from a list other than the rule's entries
         for after in (extended, by_hand, from_another_list):
             assert places_changed(before, after) is None
-        placed = [as_ids(placed_in_date_order(before, after)) for after in (made, extended, by_hand, from_another_list)]
-    assert placed == [as_ids(placed_in_date_order(before, after)) for after in (made, extended, by_hand, from_another_list)]
+        results = (made, extended, by_hand, from_another_list)
+        as_built = [list(after) for after in results]
+        placed = [as_ids(placed_in_date_order(before, after)) for after in results]
+        assert [list(after) for after in results[1:]] == as_built[1:]  # lists made another way are not changed
+    assert placed == [as_ids(placed_in_date_order(before, after)) for after in as_built]
     assert placed[0] == placed[2]
     assert ids(placed_in_date_order(before, extended).added) == [id(extended[-2]), id(extended[-1])]
+
+
+def test_a_result_the_helpers_made_is_placed_in_itself_and_forgotten() -> None:
+    """The rules line sorts a helpers' result with added entries in place, as Beancount sorts a
+    plugin's result; the list's record and index are forgotten, as they were of its former order."""
+    before = sorted((transaction(day, 1, f"file{day}.beancount") for day in range(6)), key=entry_sortkey)
+    new = transaction(2, 9, "new.beancount", "ny")
+    with shared_entry_indexes():
+        entry_index(before)
+        made = appended(before, [new])
+        made_later = appended(made, [])
+        stale_index = entry_index(made)
+        placed = placed_in_date_order(before, made)
+        assert placed.entries is made and ids(made) == ids(sorted([*before, new], key=entry_sortkey))
+        assert places_changed(before, made) is None and places_changed(made, made_later) is None
+        assert entry_index(made) is not stale_index
+        assert ids(entry_index(made).transactions) == ids(made)
 
 
 def test_the_rules_line_places_every_result_of_the_books_by_its_record(monkeypatch: pytest.MonkeyPatch) -> None:
