@@ -36,7 +36,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive
@@ -60,8 +59,7 @@ class BoardError(NamedTuple):
     entry: Directive | None
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """A member of the board or an auditor, as the books name them."""
 
     name: str
@@ -70,8 +68,7 @@ class Person:
     meta: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Board:
+class Board(NamedTuple):
     """The board elected on ``elected`` and the auditors."""
 
     elected: datetime.date

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -34,8 +33,7 @@ BUDGET_TYPE = "budget"
 PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
 
 
-@dataclass(frozen=True)
-class BudgetEntry:
+class BudgetEntry(NamedTuple):
     """One budget directive: ``number`` per ``period`` from ``start`` on."""
 
     account: str

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
@@ -67,8 +66,7 @@ BALANCE_TOTAL_LABEL = "Summa skulder och eget kapital"
 _BAS_LEAF = re.compile(r"^(\d{4})-")
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """A section of a statement: the accounts of one root, with its sign and sum line."""
 
     title: str
@@ -89,8 +87,7 @@ SECTIONS: tuple[Section, ...] = (
 SECTIONS_BY_TITLE: dict[str, Section] = {section.title: section for section in SECTIONS}
 
 
-@dataclass(frozen=True)
-class ReportLine:
+class ReportLine(NamedTuple):
     """A line of the income statement or the balance sheet, as the layout declares it."""
 
     section: Section
@@ -99,8 +96,7 @@ class ReportLine:
     meta: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class AccountMapping:
+class AccountMapping(NamedTuple):
     """What an account's ``open`` directive says about its place in the report."""
 
     account: str
@@ -111,8 +107,7 @@ class AccountMapping:
     meta: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(NamedTuple):
     """The layout and the account mapping, checked against each other."""
 
     lines: tuple[ReportLine, ...]

@@ -4,11 +4,10 @@ every municipality code in the county.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class County:
+class County(NamedTuple):
     code: str
     name: str
     full_name: str

@@ -76,7 +76,6 @@ import heapq
 import itertools
 import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar, cast
 
 from beancount.core.data import Directive, Transaction, entry_sortkey
@@ -99,8 +98,7 @@ RARE_META_KEYS: tuple[str, str] = ("period", "medlem")
 _FIRST_KEY, _SECOND_KEY = RARE_META_KEYS
 
 
-@dataclass(frozen=True)
-class EntryIndex:
+class EntryIndex(NamedTuple):
     """The entries of one list, sorted out: each sequence keeps the list's order."""
 
     transactions: Sequence[Transaction]

@@ -44,7 +44,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
@@ -73,8 +72,7 @@ class FeeError(NamedTuple):
     entry: Directive | None
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     name: str
     kind: MemberKind
     county: str
@@ -88,16 +86,14 @@ class Member:
         return self.member_from <= day and (self.member_until is None or day <= self.member_until)
 
 
-@dataclass(frozen=True)
-class PopulationFigure:
+class PopulationFigure(NamedTuple):
     municipality_code: str
     date: datetime.date
     population: int
     meta: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class FeeRule:
+class FeeRule(NamedTuple):
     """A decided fee rule, as written in the ledger."""
 
     year: int
@@ -119,8 +115,7 @@ class FeeRule:
     meta: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class FeeParameters:
+class FeeParameters(NamedTuple):
     """The amounts of one fee year: the rule's own, or indexed from it."""
 
     year: int
@@ -148,8 +143,7 @@ class FeeParameters:
         return self.invoice_date + datetime.timedelta(days=self.rule.payment_days)
 
 
-@dataclass(frozen=True)
-class MemberFee:
+class MemberFee(NamedTuple):
     """The fee of one member for one year, with its basis."""
 
     member: Member
@@ -178,8 +172,7 @@ class MemberFee:
         )
 
 
-@dataclass(frozen=True)
-class Register:
+class Register(NamedTuple):
     members: tuple[Member, ...]
     population: Mapping[tuple[str, datetime.date], PopulationFigure]
     kpi: Mapping[int, tuple[Decimal, Mapping[str, Any]]]
@@ -446,8 +439,7 @@ def _index_one_year(register: Register, previous: FeeParameters, year: int) -> t
     def caps(value: Decimal) -> Decimal:
         return round_to(value * ratio, rule.fixed_rounding) if rule.index_caps else value
 
-    indexed = replace(
-        previous,
+    indexed = previous._replace(
         year=year,
         fixed_part=round_to(previous.fixed_part * ratio, rule.fixed_rounding),
         rate_per_inhabitant=round_to(previous.rate_per_inhabitant * ratio, rule.rate_rounding),

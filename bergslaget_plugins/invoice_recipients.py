@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from beancount.core.data import Directive
@@ -80,8 +79,7 @@ class RecipientError(NamedTuple):
     entry: Directive | None
 
 
-@dataclass(frozen=True)
-class InvoiceRecipient:
+class InvoiceRecipient(NamedTuple):
     """A member as the buyer on its invoices."""
 
     name: str

@@ -41,7 +41,6 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from beancount.core.data import Custom, Directive
@@ -76,8 +75,7 @@ class OrganisationError(NamedTuple):
     entry: Directive | None
 
 
-@dataclass(frozen=True)
-class Organisation:
+class Organisation(NamedTuple):
     """The association as it presents itself on documents."""
 
     name: str

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from beancount.core.data import Directive, Transaction
 
@@ -42,8 +42,7 @@ def place(entry: Directive) -> str:
     return f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
 
 
-@dataclass(frozen=True)
-class InvoiceRecord:
+class InvoiceRecord(NamedTuple):
     """One customer invoice and what has cleared it, in the books up to a given day."""
 
     number: str

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -42,8 +41,7 @@ class ReportTextError(NamedTuple):
     entry: Directive | None
 
 
-@dataclass(frozen=True)
-class ReportTexts:
+class ReportTexts(NamedTuple):
     """The year's förvaltningsberättelse and the accounting principles, as Markdown."""
 
     management_report: str

@@ -63,8 +63,7 @@ RULE_NAME = PLUGIN.rsplit(".", 1)[-1]
 RULES_BUNDLE = "bergslaget_plugins.rules"
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(NamedTuple):
     """A role that code asks the chart for."""
 
     name: str

@@ -59,7 +59,6 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
@@ -96,8 +95,7 @@ _KEY = re.compile(rb"\n" + _BLANKS + rb"(?=[a-z])(?:pushmeta[ \t\r]++)?" + _WORD
 _LINE_BREAK = ord("\n")
 
 
-@dataclass(frozen=True)
-class FileFacts:
+class FileFacts(NamedTuple):
     """What one file's text can put in the entries parsed from it."""
 
     #: The text holds ``<``.
@@ -106,8 +104,7 @@ class FileFacts:
     metadata_keys: frozenset[str]
 
 
-@dataclass(frozen=True)
-class BookSources:
+class BookSources(NamedTuple):
     """The files Beancount parsed for the books, each with what its text holds.
 
     A file's facts are None where its text cannot stand for its entries: it was changed
