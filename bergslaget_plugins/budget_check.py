@@ -13,7 +13,6 @@ The reading itself is ``budget.read_budgets`` (the same as the report's).
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from beancount.core.data import Close, Directive, Open
@@ -37,6 +36,9 @@ def check_budgets(
             open_from, closed_from = opened.get(account), closed.get(account)
             if open_from is not None and open_from <= item.start and (closed_from is None or item.start < closed_from):
                 continue
+            # Imported here: only a budget on an account not open (an error) asks for a close match.
+            import difflib
+
             close = difflib.get_close_matches(account, list(opened), n=1, cutoff=0.8)
             hint = f"; menas {close[0]}?" if close and close[0] != account else ""
             errors.append(BudgetError(

@@ -19,7 +19,6 @@ This is not a plugin; the accruals plugin uses it.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from decimal import Decimal
@@ -64,6 +63,9 @@ class Month(NamedTuple):
 
     @property
     def last_day(self) -> datetime.date:
+        # Imported here: only books with periods (accruals) ask for a month's last day.
+        import calendar
+
         return datetime.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
     def __str__(self) -> str:

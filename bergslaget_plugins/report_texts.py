@@ -21,10 +21,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount.core.data import Custom, Directive
-from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 MANAGEMENT_REPORT_TYPE = "förvaltningsberättelse"
 PRINCIPLES_TYPE = "redovisningsprinciper"
@@ -53,6 +55,7 @@ def markdown_as_html(text: str) -> Markup:
     # Imported here: the rules that check the texts (report_parts_check) and the spelling
     # rule's vocabulary import this module on every load of the books, but only a report renders.
     from markdown_it import MarkdownIt
+    from markupsafe import Markup
 
     parser = MarkdownIt("commonmark", {"html": False})
     tokens = parser.parse(text)

@@ -44,7 +44,6 @@ bergslaget_plugins.roles.RoleMissingError: Inget konto har rollen "obs-konto" (O
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +181,9 @@ def _known(role: str) -> Role:
 
 
 def _suggestion(name: str) -> str:
+    # Imported here: only an unknown role (an error) asks for a close match; a load of books without one needs none.
+    import difflib
+
     close = difflib.get_close_matches(name, list(ROLES_BY_NAME), n=1, cutoff=0.6)
     return f'; menade du "{close[0]}"?' if close else f" (kända roller: {', '.join(ROLES_BY_NAME)})"
 

@@ -24,7 +24,6 @@ generated entries). The errors are the same as when every entry is looked at.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -61,6 +60,9 @@ def suggestion(word: str, known: Iterable[str]) -> str | None:
     by_normal = {_normal(candidate): candidate for candidate in known}
     if _normal(word) in by_normal:
         return by_normal[_normal(word)]
+    # Imported here: only a word that is not a known one (a typo; most loads have none) asks for a close match.
+    import difflib
+
     close = difflib.get_close_matches(word, known, n=1, cutoff=SIMILARITY)
     return close[0] if close else None
 

@@ -1,12 +1,13 @@
-"""Loading the books imports the rules, and nothing a load does not use: Markdown (for the
-annual report's texts) and the year-opening command are imported only where they are used."""
+"""Loading the books imports the rules, and nothing a load does not use: Markdown and Markup
+(for the annual report's texts), the year-opening command and difflib (for the hint of a
+misspelled word, role or account in an error) are imported only where they are used."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-NOT_FOR_A_LOAD = ("markdown_it", "bergslaget_plugins.new_year", "bergslaget_plugins.atomic_file")
+NOT_FOR_A_LOAD = ("markdown_it", "markupsafe", "difflib", "bergslaget_plugins.new_year", "bergslaget_plugins.atomic_file")
 
 
 def test_importing_the_rules_leaves_out_what_only_reports_and_commands_use():
