@@ -166,6 +166,15 @@ def placed_in_date_order(before: Sequence[Directive], after: list[Directive]) ->
     return Placed(inserted([entry for entry in after if id(entry) not in added_ids], added), removed, added)
 
 
+def handed_to_next_rule(before: Sequence[Directive], result: list[Directive]) -> list[Directive]:
+    """A rule's ``result`` on ``before`` as the next rule gets it: in date order
+    (:func:`placed_in_date_order`), with the entry index of ``before`` carried to it
+    (``entry_index.carry_entry_index``)."""
+    placed = placed_in_date_order(before, result)
+    carry_entry_index(before, placed.entries, placed.removed, placed.added)
+    return placed.entries
+
+
 def _settings(config: str | None) -> tuple[dict[str, str | None], list[RulesError]]:
     """The settings text for each rule, by the rule's module's last name."""
     source = new_metadata("<plugin>", 0, {"plugin": __name__})
@@ -204,10 +213,8 @@ def apply_rules(
                     all_errors.append(RulesError(new_metadata("<load>", 0), f'Error applying plugin "{rule}": {text}', None))
                     continue
                 all_errors.extend(rule_errors)
-                placed = placed_in_date_order(entries, result)
-                carry_entry_index(entries, placed.entries, placed.removed, placed.added)
-                entries = placed.entries
+                entries = handed_to_next_rule(entries, result)
     return entries, all_errors
 
 
-__all__ = ["RULES", "Placed", "RulesError", "apply_rules", "in_date_order", "placed_in_date_order"]
+__all__ = ["RULES", "Placed", "RulesError", "apply_rules", "handed_to_next_rule", "in_date_order", "placed_in_date_order"]

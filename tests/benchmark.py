@@ -236,8 +236,8 @@ with collector_paused():
     entries, errors, options = loader.load_file(sys.argv[1])
 lines = [name for name in re.findall(r'^plugin "([^"]+)"', Path(sys.argv[2]).read_text(), re.M)]
 started = time.perf_counter()
-from bergslaget_plugins.rules import RULES, placed_in_date_order
-from bergslaget_plugins.entry_index import carry_entry_index, entry_index, shared_entry_indexes
+from bergslaget_plugins.rules import RULES, handed_to_next_rule
+from bergslaget_plugins.entry_index import entry_index, shared_entry_indexes
 plugins = [rule for line in lines for rule in (RULES if line == "bergslaget_plugins.rules" else (line,))]
 modules = {name: importlib.import_module(name) for name in plugins}
 times = [("import", time.perf_counter() - started, 0.0, True)]
@@ -261,9 +261,7 @@ with shared_entry_indexes():
         own = time.perf_counter() - started
         started = time.perf_counter()
         if name in RULES:
-            placed = placed_in_date_order(entries, result)
-            carry_entry_index(entries, placed.entries, placed.removed, placed.added)
-            entries = placed.entries
+            entries = handed_to_next_rule(entries, result)
         else:
             entries = result
             entries.sort(key=entry_sortkey)

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bergslaget_plugins import accruals
-from bergslaget_plugins.entry_index import carry_entry_index, entry_index, shared_entry_indexes
+from bergslaget_plugins.entry_index import entry_index, shared_entry_indexes
 from bergslaget_plugins.periods import PERIOD_KEY
-from bergslaget_plugins.rules import placed_in_date_order
+from bergslaget_plugins.rules import handed_to_next_rule
 from conftest import REPOSITORY
 from bergslaget_plugins.generated import RULE_KEY, SERIES_KEY, VERIFICATION_KEY
 from ledgers import with_role
@@ -712,7 +712,6 @@ def test_the_rules_line_finds_the_sources_and_the_periodised_a_walk_finds(books_
     alone = accruals.periodise(books, options_map)
     with shared_entry_indexes():
         entry_index(earlier)
-        placed = placed_in_date_order(earlier, books)
-        carry_entry_index(earlier, placed.entries, placed.removed, placed.added)
-        in_line = accruals.periodise(placed.entries, options_map)
+        handed_on = handed_to_next_rule(earlier, books)
+        in_line = accruals.periodise(handed_on, options_map)
     assert in_line == alone

@@ -32,7 +32,7 @@ from bergslaget_plugins.entry_index import (
 from bergslaget_plugins.generated import RULE_KEY
 from bergslaget_plugins.membership_fees import MEMBER_KEY
 from bergslaget_plugins.periods import PERIOD_KEY
-from bergslaget_plugins.rules import placed_in_date_order
+from bergslaget_plugins.rules import handed_to_next_rule
 from conftest import LEDGER
 
 ACCOUNTS = ("Assets:1930-Företagskonto", "Assets:1510-Kundfordringar", "Expenses:6110-Kontorsmateriel",
@@ -154,9 +154,8 @@ def test_a_carried_index_is_the_index_of_the_rules_result(result: tuple[list[Dir
             entry_index_module._FEW = removed_one_by_one
             with shared_entry_indexes():
                 entry_index(before)
-                placed = placed_in_date_order(before, after)
-                carry_entry_index(before, placed.entries, placed.removed, placed.added)
-                assert_index_of(entry_index(placed.entries), placed.entries)
+                handed_on = handed_to_next_rule(before, after)
+                assert_index_of(entry_index(handed_on), handed_on)
     finally:
         entry_index_module._FEW = few
 
@@ -174,10 +173,9 @@ def test_the_transactions_with_a_rare_key_are_those_a_walk_finds_in_and_outside_
         assert [id(entry) for entry in transactions_with_key(after, key)] == with_key(after, key)
     with shared_entry_indexes():
         entry_index(before)
-        placed = placed_in_date_order(before, after)
-        carry_entry_index(before, placed.entries, placed.removed, placed.added)
+        handed_on = handed_to_next_rule(before, after)
         for key in EXAMPLE_KEYS:
-            assert [id(entry) for entry in transactions_with_key(placed.entries, key)] == with_key(placed.entries, key)
+            assert [id(entry) for entry in transactions_with_key(handed_on, key)] == with_key(handed_on, key)
             assert [id(entry) for entry in transactions_with_key(before, key)] == with_key(before, key)
 
 

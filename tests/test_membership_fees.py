@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from bergslaget_plugins.fee_report import FEE_SPECIFICATION_CSV_HEADER
 from bergslaget_plugins.fees import fee_parameters, read_register
-from bergslaget_plugins.entry_index import carry_entry_index, entry_index, shared_entry_indexes
+from bergslaget_plugins.entry_index import entry_index, shared_entry_indexes
 from bergslaget_plugins.generated import RULE_KEY
 from bergslaget_plugins.membership_fees import FEE_YEAR_KEY, MEMBER_KEY, book_membership_fees
 from bergslaget_plugins.ocr import is_valid_ocr, luhn_check_digit, make_ocr
-from bergslaget_plugins.rules import placed_in_date_order
+from bergslaget_plugins.rules import handed_to_next_rule
 from conftest import REPOSITORY, SHARED
 from ledgers import HEADER, line_of
 
@@ -429,7 +429,6 @@ def test_the_rules_line_finds_the_booked_invoices_a_walk_finds(books_and_earlier
     alone = book_membership_fees(books, options)
     with shared_entry_indexes():
         entry_index(earlier)
-        placed = placed_in_date_order(earlier, books)
-        carry_entry_index(earlier, placed.entries, placed.removed, placed.added)
-        in_line = book_membership_fees(placed.entries, options)
+        handed_on = handed_to_next_rule(earlier, books)
+        in_line = book_membership_fees(handed_on, options)
     assert in_line == alone
