@@ -22,7 +22,7 @@ A few metadata keys are carried by few transactions, and rules look for them in 
 them (:data:`RARE_META_KEYS`): the index lists the transactions that carry any of them,
 so that a rule looks at those instead of at every transaction's metadata::
 
-    >>> entries, _, _ = loader.load_string('''
+    >>> with_period, _, _ = loader.load_string('''
     ... 2022-01-01 open Assets:1930-Företagskonto SEK
     ... 2022-01-01 open Assets:1710-Förutbetalda-hyreskostnader SEK
     ... 2022-01-01 open Expenses:5010-Lokalhyra SEK
@@ -34,7 +34,7 @@ so that a rule looks at those instead of at every transaction's metadata::
     ...   Expenses:5010-Lokalhyra  16061 SEK
     ...   Assets:1930-Företagskonto
     ... ''')
-    >>> [entry.narration for entry in entry_index(entries).transactions_with("period")]
+    >>> [entry.narration for entry in entry_index(with_period).transactions_with("period")]
     ['Hyra kv 1 2023']
 
 The rules of the rules line (``rules.py``) run inside :func:`shared_entry_indexes`: there
@@ -50,15 +50,9 @@ A rule builds its result with :func:`replaced` (copies in their originals' place
 :func:`appended` (its new entries after the others). Within the scope these record which
 list they made the result from and where it holds another entry; :func:`places_changed`
 reads that record (through a chain of these helpers), so that the rules line learns what a
-rule replaced and added without comparing a hundred thousand entries one by one::
+rule replaced and added without comparing a hundred thousand entries one by one (the
+entries of the first example)::
 
-    >>> entries, _, _ = loader.load_string('''
-    ... 2022-01-01 open Assets:1930-Företagskonto SEK
-    ... 2022-01-01 open Expenses:6110-Kontorsmateriel SEK
-    ... 2022-03-01 * "Staples" "Papper"
-    ...   Expenses:6110-Kontorsmateriel  100 SEK
-    ...   Assets:1930-Företagskonto
-    ... ''')
     >>> with shared_entry_indexes():
     ...     copy = entries[2]._replace(meta={**entries[2].meta, "ver": "A1"})
     ...     result = appended(replaced(entries, [(entries[2], copy)]), entries[:1])

@@ -324,7 +324,7 @@ def entries_from_elsewhere(
     Those are: entries whose ``filename`` is not one of ``files``, the entries our rules
     made (:data:`~bergslaget_plugins.generated.RULE_KEY`), entries of one of ``kinds``,
     and entries of a class that is not one of Beancount's directives. None if a
-    transaction's metadata is not a mapping with a ``filename`` (the caller walks all
+    transaction's metadata is not a dictionary with a ``filename`` (the caller walks all
     entries). The transactions' files and the rules' mark are looked at in C loops, once per
     list of transactions inside the rules line (``entry_index.derived_from_transactions``:
     the markup and the spelling rule share the look), and the transactions of a file not
